@@ -1,0 +1,46 @@
+// supervise/backoff.hpp — exponential backoff with jitter, a pure value type.
+//
+// The delay before a DEAD node restarts. Defaults follow Monogon (which uses
+// cenkalti/backoff): 500 ms initial, x1.5, cap 60 s on the base interval,
+// jitter uniform in [base*(1-r), base*(1+r)] with r = 0.5. Reset on healthy
+// or done. No clock and no global RNG: the caller passes a uniform sample.
+#pragma once
+
+#include <chrono>
+
+#include <caf/error.hpp>
+
+namespace supervise {
+
+struct backoff_options {
+  std::chrono::nanoseconds initial = std::chrono::milliseconds(500);
+  double multiplier = 1.5;
+  std::chrono::nanoseconds max_interval = std::chrono::seconds(60);
+  /// Randomization factor r in [0, 1].
+  double jitter = 0.5;
+
+  /// Returns errc::invalid_option naming the field when out of range:
+  /// initial <= 0, multiplier < 1 or NaN, max_interval < initial, jitter
+  /// outside [0, 1] or NaN.
+  caf::error validate() const;
+};
+
+class backoff {
+public:
+  explicit backoff(backoff_options opts = {}) : opts_(opts), base_(opts.initial) {}
+
+  /// The next delay; `uniform01` is a sample in [0, 1). Advances the base.
+  std::chrono::nanoseconds next(double uniform01);
+
+  /// Back to the initial interval (on healthy / done).
+  void reset() { base_ = opts_.initial; }
+
+  /// The base interval the next call to next() will jitter.
+  std::chrono::nanoseconds current_base() const { return base_; }
+
+private:
+  backoff_options opts_;
+  std::chrono::nanoseconds base_;
+};
+
+} // namespace supervise

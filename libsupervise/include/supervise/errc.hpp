@@ -1,0 +1,68 @@
+// supervise/errc.hpp — the error category of libsupervise.
+//
+// Every outcome the engine understands travels as a `caf::error` of category
+// `supervise::category` ("supervise", within CAF 0.17's 10-char atom limit):
+// as an actor's exit reason (`self->quit(errc::do_not_restart)`), as the return
+// value of a blocking runnable, or as the error of an API call misused.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+
+namespace supervise {
+
+/// The category atom of every libsupervise error.
+constexpr caf::atom_value category = caf::atom("supervise");
+
+enum class errc : uint8_t {
+  none = 0,
+  /// Exit reason: this node stops for good; siblings and parent untouched.
+  do_not_restart,
+  /// Exit reason: the whole tree stops; `tree::wait()` returns this error.
+  terminate_tree,
+  /// Exit reason given to a runnable that threw; context holds `what()`.
+  runnable_threw,
+  /// Exit reason: a runnable returned normally without signalling done.
+  returned_without_done,
+  /// API misuse: a child name is not 1..64 chars of [A-Za-z0-9_-].
+  invalid_name,
+  /// API misuse: the name is already a child of this node.
+  duplicate_name,
+  /// API misuse: `run`/`run_group` after the node signalled healthy.
+  not_new,
+  /// API misuse: healthy twice, done before healthy, done twice.
+  signal_misuse,
+  /// API misuse: the context belongs to an incarnation that has exited.
+  stale_context,
+  /// API misuse: an empty runnable (no target).
+  empty_runnable,
+  /// API misuse: an option value out of range (names the option).
+  invalid_option,
+  /// The tree was stopped (or never started) and takes no more calls.
+  tree_stopped,
+};
+
+/// Human readable name of `x`, e.g. "do_not_restart".
+const char* to_string(errc x) noexcept;
+
+/// ADL factory: makes `errc` convertible to and comparable with caf::error.
+inline caf::error make_error(errc x) {
+  return {static_cast<uint8_t>(x), category};
+}
+
+/// As above with a context payload (a string naming the bad value).
+inline caf::error make_error(errc x, std::string what) {
+  return {static_cast<uint8_t>(x), category, caf::make_message(std::move(what))};
+}
+
+/// Renders any error; for ours "supervise::invalid_name(\"a.b\")".
+std::string render(const caf::error& err);
+
+/// The text payload of one of our errors, or "" when there is none.
+std::string detail_of(const caf::error& err);
+
+} // namespace supervise

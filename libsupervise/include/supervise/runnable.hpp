@@ -1,0 +1,62 @@
+// supervise/runnable.hpp — what a node runs: a blocking or an event-based body.
+//
+// Two shapes, both first-class:
+//  - blocking:    caf::error(context&)  — Go style, on its own thread. Return
+//                 when ctx.stop_requested(); returning ctx.canceled() (or any
+//                 error once stopped) ends CANCELED; returning a normal error
+//                 after signal(done) ends DONE; anything else is a failure.
+//  - event-based: caf::behavior(caf::event_based_actor*, context&) — a CAF
+//                 actor; it stops through its exit reason (a stop request is
+//                 an exit_msg with user_shutdown, sent with high priority).
+//                 The context reference stays valid for the actor's life.
+// The same runnable value is invoked again on every restart of its node.
+#pragma once
+
+#include <functional>
+#include <type_traits>
+
+#include <caf/behavior.hpp>
+#include <caf/error.hpp>
+#include <caf/fwd.hpp>
+
+namespace supervise {
+
+class context;
+
+class runnable {
+public:
+  using blocking_fn = std::function<caf::error(context&)>;
+  using event_fn = std::function<caf::behavior(caf::event_based_actor*, context&)>;
+
+  runnable() = default;
+
+  /// Deduces the shape from the callable's signature.
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, runnable>>>
+  runnable(F f) {
+    if constexpr (std::is_invocable_r_v<caf::behavior, F&, caf::event_based_actor*, context&>)
+      event_ = event_fn{std::move(f)};
+    else {
+      static_assert(std::is_invocable_r_v<caf::error, F&, context&>,
+                    "a runnable is caf::error(context&) or "
+                    "caf::behavior(caf::event_based_actor*, context&)");
+      blocking_ = blocking_fn{std::move(f)};
+    }
+  }
+
+  static runnable blocking(blocking_fn f) { runnable r; r.blocking_ = std::move(f); return r; }
+  static runnable event_based(event_fn f) { runnable r; r.event_ = std::move(f); return r; }
+
+  bool is_blocking() const noexcept { return static_cast<bool>(blocking_); }
+  bool is_event_based() const noexcept { return static_cast<bool>(event_); }
+  /// False for a default-constructed runnable or an empty std::function.
+  explicit operator bool() const noexcept { return is_blocking() || is_event_based(); }
+
+  const blocking_fn& blocking_body() const noexcept { return blocking_; }
+  const event_fn& event_body() const noexcept { return event_; }
+
+private:
+  blocking_fn blocking_;
+  event_fn event_;
+};
+
+} // namespace supervise

@@ -1,0 +1,74 @@
+// supervise/tree.hpp — a supervision tree on a CAF actor system.
+//
+// `tree` spawns one supervisor actor that owns every node; each runnable is a
+// CAF actor linked to it. The root node is named "root". The tree runs until
+// stop() (or a terminate_tree exit); wait() returns its final error.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+#include <caf/fwd.hpp>
+
+#include "supervise/backoff.hpp"
+#include "supervise/log.hpp"
+#include "supervise/node_state.hpp"
+#include "supervise/runnable.hpp"
+
+namespace supervise {
+
+struct tree_options {
+  backoff_options backoff;
+  /// Rethrow exceptions from runnables instead of treating them as failures
+  /// (Monogon's WithPropagatePanic); the process terminates.
+  bool propagate_exceptions = false;
+  /// Where node and supervisor log lines go; null = stderr_sink().
+  log_sink sink;
+  /// Seed of the jitter generator (0 = random_device).
+  uint64_t seed = 0;
+  /// Called on every state change, on the supervisor actor's thread. Must
+  /// not block. Used by tests and metrics.
+  std::function<void(const std::string& dn, node_state)> on_state;
+};
+
+namespace detail { struct tree_shared; }
+
+class tree {
+public:
+  /// Starts the tree. Throws std::invalid_argument naming the bad value when
+  /// `root` is empty or `opts` is invalid. Any thread (not a CAF worker if
+  /// you then call wait()).
+  tree(caf::actor_system& sys, runnable root, tree_options opts = {});
+
+  /// Stops the tree and waits for it.
+  ~tree();
+
+  tree(const tree&) = delete;
+  tree& operator=(const tree&) = delete;
+
+  /// Requests the stop of every node; returns at once. Idempotent.
+  void stop();
+
+  /// Blocks until the tree has stopped; its final error: none after stop(),
+  /// terminate_tree after such an exit.
+  caf::error wait();
+
+  /// As wait(), up to `d`; nullopt when still running.
+  std::optional<caf::error> wait_for(std::chrono::nanoseconds d);
+
+  /// Non-blocking: true once the tree has stopped (for manual-clock tests).
+  bool stopped() const;
+
+  /// The supervisor actor.
+  const caf::actor& supervisor() const noexcept { return sup_; }
+
+private:
+  std::shared_ptr<detail::tree_shared> shared_;
+  caf::actor sup_;
+};
+
+} // namespace supervise

@@ -1,0 +1,56 @@
+#include "supervise/errc.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/sec.hpp>
+
+namespace supervise {
+
+const char* to_string(errc x) noexcept {
+  switch (x) {
+    case errc::none: return "none";
+    case errc::do_not_restart: return "do_not_restart";
+    case errc::terminate_tree: return "terminate_tree";
+    case errc::runnable_threw: return "runnable_threw";
+    case errc::returned_without_done: return "returned_without_done";
+    case errc::invalid_name: return "invalid_name";
+    case errc::duplicate_name: return "duplicate_name";
+    case errc::not_new: return "not_new";
+    case errc::signal_misuse: return "signal_misuse";
+    case errc::stale_context: return "stale_context";
+    case errc::empty_runnable: return "empty_runnable";
+    case errc::invalid_option: return "invalid_option";
+    case errc::tree_stopped: return "tree_stopped";
+  }
+  return "unknown";
+}
+
+std::string detail_of(const caf::error& err) {
+  if (err.category() != category || err.context().empty())
+    return {};
+  if (err.context().match_elements<std::string>())
+    return err.context().get_as<std::string>(0);
+  return {};
+}
+
+std::string render(const caf::error& err) {
+  if (!err)
+    return "none";
+  if (err.category() == category) {
+    std::string out = "supervise::";
+    out += to_string(static_cast<errc>(err.code()));
+    auto what = detail_of(err);
+    if (!what.empty()) {
+      out += "(\"";
+      out += what;
+      out += "\")";
+    }
+    return out;
+  }
+  if (err.category() == caf::atom("exit"))
+    return "exit::" + caf::to_string(static_cast<caf::exit_reason>(err.code()));
+  if (err.category() == caf::atom("system"))
+    return "system::" + caf::to_string(static_cast<caf::sec>(err.code()));
+  return caf::to_string(err);
+}
+
+} // namespace supervise

@@ -1,0 +1,57 @@
+#include "supervise/exit_classification.hpp"
+
+#include <caf/exit_reason.hpp>
+
+#include "supervise/errc.hpp"
+
+namespace supervise {
+
+namespace {
+
+// Exit reasons that mean "stopped because asked to" for a cancelled node.
+bool is_stop_reason(const caf::error& reason) {
+  return !reason || reason == caf::exit_reason::user_shutdown
+         || reason == caf::exit_reason::kill || reason == caf::exit_reason::unreachable;
+}
+
+} // namespace
+
+exit_outcome classify(const exit_facts& f) {
+  // Our two special outcomes win over everything: they are explicit requests.
+  if (f.reason == errc::terminate_tree)
+    return exit_outcome::terminate_tree;
+  if (f.reason == errc::do_not_restart)
+    return exit_outcome::stop_for_good;
+  // DONE first: a normal return after signal(done), cancelled or not.
+  if (!f.reason && f.signaled_done)
+    return exit_outcome::done;
+  // CANCELED next: the node was asked to stop and stopped the expected way.
+  if (f.cancelled && is_stop_reason(f.reason))
+    return exit_outcome::canceled;
+  // Everything else is a failure, a normal return without done included.
+  return exit_outcome::dead;
+}
+
+node_state state_after(exit_outcome x) noexcept {
+  switch (x) {
+    case exit_outcome::done: return node_state::done;
+    case exit_outcome::canceled: return node_state::canceled;
+    case exit_outcome::dead: return node_state::dead;
+    case exit_outcome::stop_for_good: return node_state::done;
+    case exit_outcome::terminate_tree: return node_state::canceled;
+  }
+  return node_state::dead;
+}
+
+const char* to_string(node_state x) noexcept {
+  switch (x) {
+    case node_state::new_: return "NEW";
+    case node_state::healthy: return "HEALTHY";
+    case node_state::dead: return "DEAD";
+    case node_state::done: return "DONE";
+    case node_state::canceled: return "CANCELED";
+  }
+  return "UNKNOWN";
+}
+
+} // namespace supervise

@@ -1,0 +1,60 @@
+// incarnation.hpp (private) — the state one run of a node shares between its
+// runnable (through `context`) and the engine actor.
+//
+// The runnable side writes the signal flags and queues run requests; the
+// engine reads them when it handles the exit, then marks the incarnation
+// exited so any later call through an old context is refused.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+
+#include "supervise/context.hpp"
+#include "supervise/log.hpp"
+
+namespace supervise::detail {
+
+using run_atom = caf::atom_constant<caf::atom("sv_run")>;
+using signal_atom = caf::atom_constant<caf::atom("sv_signal")>;
+using start_atom = caf::atom_constant<caf::atom("sv_start")>;
+using stop_atom = caf::atom_constant<caf::atom("sv_stop")>;
+
+struct incarnation {
+  incarnation(std::string dn_, uint64_t node, uint64_t num, caf::actor sup,
+              std::shared_ptr<const log_sink> sink_)
+    : dn(std::move(dn_)), node_id(node), number(num), engine(std::move(sup)),
+      sink(std::move(sink_)) {}
+
+  const std::string dn;
+  const uint64_t node_id;
+  const uint64_t number; // distinguishes incarnations of one node
+  const caf::actor engine;
+  const std::shared_ptr<const log_sink> sink;
+
+  std::atomic<bool> stop{false};
+
+  // Guarded by mtx.
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool exited = false;        // set by the engine when it handled the exit
+  bool healthy = false;       // signal(healthy) seen
+  bool done = false;          // signal(done) seen
+  std::set<std::string> names; // child names taken in this incarnation
+  child_list pending;          // run requests not yet taken by the engine
+
+  void request_stop() {
+    stop.store(true, std::memory_order_release);
+    std::lock_guard<std::mutex> guard{mtx};
+    cv.notify_all();
+  }
+};
+
+} // namespace supervise::detail

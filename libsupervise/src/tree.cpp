@@ -1,0 +1,51 @@
+#include "supervise/tree.hpp"
+
+#include <stdexcept>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+#include "engine.hpp"
+#include "incarnation.hpp"
+#include "supervise/errc.hpp"
+
+namespace supervise {
+
+tree::tree(caf::actor_system& sys, runnable root, tree_options opts)
+  : shared_(std::make_shared<detail::tree_shared>()) {
+  if (!root)
+    throw std::invalid_argument("supervise::tree: the root runnable is empty");
+  if (auto err = opts.backoff.validate())
+    throw std::invalid_argument("supervise::tree: " + detail_of(err));
+  sup_ = detail::spawn_engine(sys, std::move(root), std::move(opts), shared_);
+}
+
+tree::~tree() {
+  stop();
+  wait();
+}
+
+void tree::stop() {
+  if (!stopped())
+    caf::anon_send<caf::message_priority::high>(sup_, detail::stop_atom::value);
+}
+
+caf::error tree::wait() {
+  std::unique_lock<std::mutex> guard{shared_->mtx};
+  shared_->cv.wait(guard, [this] { return shared_->finished; });
+  return shared_->final_error;
+}
+
+std::optional<caf::error> tree::wait_for(std::chrono::nanoseconds d) {
+  std::unique_lock<std::mutex> guard{shared_->mtx};
+  if (!shared_->cv.wait_for(guard, d, [this] { return shared_->finished; }))
+    return std::nullopt;
+  return shared_->final_error;
+}
+
+bool tree::stopped() const {
+  std::lock_guard<std::mutex> guard{shared_->mtx};
+  return shared_->finished;
+}
+
+} // namespace supervise
