@@ -307,6 +307,26 @@ BOOST_AUTO_TEST_CASE(do_not_restart_stops_only_that_node) {
   stop(t);
 }
 
+BOOST_AUTO_TEST_CASE(separate_runs_are_one_for_one) {
+  // Two run() calls before the engine sees either: still two groups.
+  auto root = [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    run(ctx, "a", rc(rec));
+    run(ctx, "b", becomes_healthy(rec));
+    run_group(ctx, {{"c", rc(rec)}, {"d", becomes_healthy(rec)}});
+    return {[](ping_atom) {}};
+  };
+  tree t{sys, root, options()};
+  settle();
+  send("root.a", fail_atom::value);
+  BOOST_CHECK_EQUAL(rec.count("root.b", node_state::canceled), 0u);
+  BOOST_CHECK_EQUAL(rec.count("root.d", node_state::canceled), 0u);
+  send("root.c", fail_atom::value);
+  BOOST_CHECK_EQUAL(rec.count("root.d", node_state::canceled), 1u);
+  BOOST_CHECK_EQUAL(rec.count("root.b", node_state::canceled), 0u);
+  BOOST_CHECK_EQUAL(rec.starts("root.d"), 2u);
+  stop(t);
+}
+
 BOOST_AUTO_TEST_CASE(terminate_tree_stops_everything) {
   tree t{sys, group_root({{"one", spawns_more(rec, 3)}, {"two", rc(rec)}}), options()};
   settle();

@@ -48,11 +48,9 @@ caf::error run_group(context& ctx, child_list children) {
     if (children.empty())
       return {};
     inc.names.insert(fresh.begin(), fresh.end());
-    inc.pending.reserve(inc.pending.size() + children.size());
-    for (auto& child : children)
-      inc.pending.emplace_back(std::move(child));
+    inc.pending.emplace_back(std::move(children));
   }
-  // One group per message: the engine takes everything pending at once.
+  // The engine takes every pending group when this message arrives.
   caf::anon_send(inc.engine, detail::run_atom::value, inc.node_id, inc.number);
   return {};
 }

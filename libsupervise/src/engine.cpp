@@ -365,27 +365,27 @@ void on_run(engine_actor* self, uint64_t id, uint64_t number) {
   if (i == st.by_id.end() || i->second->number != number || !i->second->inc)
     return; // the requesting incarnation is gone: its children with it
   auto& n = *i->second;
-  child_list pending;
+  std::vector<child_list> pending;
   {
     std::lock_guard<std::mutex> guard{n.inc->mtx};
     pending.swap(n.inc->pending);
   }
-  if (pending.empty())
-    return;
-  n.groups.emplace_back();
-  auto group = n.groups.size() - 1;
-  for (auto& [name, body] : pending) {
-    auto* c = make_node(self, &n, std::move(name), std::move(body));
-    c->group = group;
-    n.groups[group].push_back(c);
-  }
-  // Start in order. Under a cancelled parent a child never starts: CANCELED.
-  for (auto* c : n.groups[group]) {
-    if (n.cancelled || st.stopping) {
-      c->cancelled = true;
-      set_state(self, *c, node_state::canceled);
-    } else {
-      start(self, *c);
+  for (auto& members : pending) {
+    n.groups.emplace_back();
+    auto group = n.groups.size() - 1;
+    for (auto& [name, body] : members) {
+      auto* c = make_node(self, &n, std::move(name), std::move(body));
+      c->group = group;
+      n.groups[group].push_back(c);
+    }
+    // Start in order. Under a cancelled parent a child never starts: CANCELED.
+    for (auto* c : n.groups[group]) {
+      if (n.cancelled || st.stopping) {
+        c->cancelled = true;
+        set_state(self, *c, node_state::canceled);
+      } else {
+        start(self, *c);
+      }
     }
   }
 }

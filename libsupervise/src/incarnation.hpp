@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
@@ -48,7 +49,7 @@ struct incarnation {
   bool healthy = false;       // signal(healthy) seen
   bool done = false;          // signal(done) seen
   std::set<std::string> names; // child names taken in this incarnation
-  child_list pending;          // run requests not yet taken by the engine
+  std::vector<child_list> pending; // groups requested, not yet taken by the engine
 
   void request_stop() {
     stop.store(true, std::memory_order_release);
