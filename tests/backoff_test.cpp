@@ -43,7 +43,7 @@ BOOST_AUTO_TEST_CASE(reset_returns_to_initial) {
 
 BOOST_AUTO_TEST_CASE(invalid_options_name_the_field) {
   backoff_options o;
-  o.initial = milliseconds(0);
+  o.initial = milliseconds(-1);
   auto err = o.validate();
   BOOST_CHECK(err == errc::invalid_option);
   BOOST_CHECK(detail_of(err).find("backoff.initial") != std::string::npos);
@@ -57,6 +57,11 @@ BOOST_AUTO_TEST_CASE(invalid_options_name_the_field) {
   o.max_interval = milliseconds(1);
   BOOST_CHECK(detail_of(o.validate()).find("max_interval") != std::string::npos);
   BOOST_CHECK(!backoff_options{}.validate());
+  o = {};
+  o.initial = milliseconds(0); // explicit zero is honoured, not "default"
+  BOOST_CHECK(!o.validate());
+  backoff zero{o};
+  BOOST_CHECK(zero.next(0.9) == nanoseconds(0));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,8 +10,8 @@ namespace supervise {
 
 caf::error backoff_options::validate() const {
   auto bad = [](const char* what) { return make_error(errc::invalid_option, what); };
-  if (initial.count() <= 0)
-    return bad("backoff.initial must be > 0");
+  if (initial.count() < 0)
+    return bad("backoff.initial must be >= 0 (0: restart at once)");
   if (!(multiplier >= 1.0) || std::isinf(multiplier))
     return bad("backoff.multiplier must be a finite number >= 1");
   if (max_interval < initial)

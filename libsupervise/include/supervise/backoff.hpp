@@ -20,7 +20,7 @@ struct backoff_options {
   double jitter = 0.5;
 
   /// Returns errc::invalid_option naming the field when out of range:
-  /// initial <= 0, multiplier < 1 or NaN, max_interval < initial, jitter
+  /// initial < 0 (0 is honoured: a DEAD node restarts at once), multiplier < 1 or NaN, max_interval < initial, jitter
   /// outside [0, 1] or NaN.
   caf::error validate() const;
 };
