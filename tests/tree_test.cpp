@@ -255,6 +255,36 @@ BOOST_AUTO_TEST_CASE(resilience) {
   stop(t);
 }
 
+BOOST_AUTO_TEST_CASE(sub_loggers) {
+  std::vector<std::string> lines;
+  caf::error run_err, root_err, bad_err;
+  auto foo = [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    auto dut = sub_logger(ctx, "dut");
+    BOOST_REQUIRE(dut);
+    dut->info("hello");
+    BOOST_CHECK(sub_logger(ctx, "dut")); // twice is fine
+    run_err = run(ctx, "dut", becomes_healthy(rec));
+    bad_err = sub_logger(ctx, "a.b").error();
+    return {[](ping_atom) {}};
+  };
+  auto root = [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    run(ctx, "foo", foo);
+    root_err = sub_logger(ctx, "foo").error();
+    return {[](ping_atom) {}};
+  };
+  auto opts = options();
+  opts.sink = [&](log_level, std::string_view dn, std::string_view msg) {
+    lines.push_back(std::string{dn} + ": " + std::string{msg});
+  };
+  tree t{sys, root, opts};
+  settle();
+  BOOST_CHECK(std::find(lines.begin(), lines.end(), "root.foo.dut: hello") != lines.end());
+  BOOST_CHECK(run_err == errc::duplicate_name);
+  BOOST_CHECK(root_err == errc::duplicate_name);
+  BOOST_CHECK(bad_err == errc::invalid_name);
+  stop(t);
+}
+
 BOOST_AUTO_TEST_CASE(metrics) {
   // The state sequence of Monogon's TestMetrics, via the on_state hook.
   auto one = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {

@@ -42,7 +42,7 @@ caf::error run_group(context& ctx, child_list children) {
         return err;
       if (!body)
         return make_error(errc::empty_runnable, inc.dn + "." + name);
-      if (inc.names.count(name) > 0 || !fresh.insert(name).second)
+      if (inc.names.count(name) > 0 || inc.loggers.count(name) > 0 || !fresh.insert(name).second)
         return make_error(errc::duplicate_name, inc.dn + "." + name);
     }
     if (children.empty())
@@ -85,5 +85,18 @@ caf::error signal(context& ctx, signal_type s) {
 }
 
 logger get_logger(const context& ctx) { return logger{ctx.impl().dn, ctx.impl().sink}; }
+
+caf::expected<logger> sub_logger(context& ctx, const std::string& name) {
+  auto& inc = ctx.impl();
+  std::lock_guard<std::mutex> guard{inc.mtx};
+  if (inc.exited)
+    return make_error(errc::stale_context, inc.dn);
+  if (inc.names.count(name) > 0)
+    return make_error(errc::duplicate_name, inc.dn + "." + name);
+  if (auto err = detail::validate_name(name))
+    return err;
+  inc.loggers.insert(name);
+  return logger{inc.dn + "." + name, inc.sink};
+}
 
 } // namespace supervise

@@ -48,7 +48,8 @@ struct incarnation {
   bool exited = false;        // set by the engine when it handled the exit
   bool healthy = false;       // signal(healthy) seen
   bool done = false;          // signal(done) seen
-  std::set<std::string> names; // child names taken in this incarnation
+  std::set<std::string> names;     // child names taken in this incarnation
+  std::set<std::string> loggers;   // sub-logger names reserved in it
   std::vector<child_list> pending; // groups requested, not yet taken by the engine
 
   void request_stop() {

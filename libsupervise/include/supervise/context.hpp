@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 
 #include "supervise/log.hpp"
 #include "supervise/runnable.hpp"
@@ -70,5 +71,11 @@ caf::error signal(context& ctx, signal_type s);
 
 /// The logger named by the node's DN.
 logger get_logger(const context& ctx);
+
+/// A logger at "<dn>.<name>"; the name is then reserved for this incarnation
+/// (run() with it fails, and the reverse). Asking twice is fine. Any thread,
+/// any state. Errors: invalid_name, duplicate_name (a child has the name),
+/// stale_context.
+caf::expected<logger> sub_logger(context& ctx, const std::string& name);
 
 } // namespace supervise
