@@ -25,6 +25,7 @@
 #include "incarnation.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/exit_classification.hpp"
+#include "supervise/restart_selection.hpp"
 
 namespace supervise::detail {
 
@@ -51,11 +52,6 @@ struct node {
   caf::actor handle;       // strong: a child without one exits 'unreachable'
   backoff delays;
 
-  bool stopped() const {
-    return !running && !waiting
-           && (state == node_state::dead || state == node_state::done
-               || state == node_state::canceled);
-  }
 };
 
 struct engine_state {
@@ -224,39 +220,17 @@ void cancel_group(engine_actor* self, node& n) {
 
 // -- restart selection ("gc") -------------------------------------------------
 
-// Ready: this node and every descendant have stopped.
-bool ready(const node& n) {
-  if (!n.stopped())
-    return false;
-  for (auto& c : n.children)
-    if (!ready(*c))
-      return false;
-  return true;
-}
-
-// Wanted: it stopped after its context was cancelled (and may restart).
-bool wanted(const node& n) {
-  return n.cancelled && n.stopped() && !n.permanent;
-}
-
 void reschedule(engine_actor* self, node& n);
 
-// Top-down: restart the highest restartable node; do not descend into it.
-void gc_walk(engine_actor* self, node& n) {
-  bool parent_live = !n.parent || !n.parent->cancelled;
-  if (parent_live && wanted(n) && ready(n)) {
-    reschedule(self, n);
-    return;
-  }
-  // Copy: reschedule() of a child may not touch this vector, but be safe.
-  for (size_t i = 0; i < n.children.size(); ++i)
-    gc_walk(self, *n.children[i]);
-}
-
+// After every exit: restart the highest restartable nodes (restart_selection).
+// Selected nodes are collected first: rescheduling mutates the tree.
 void gc(engine_actor* self) {
   if (self->state.stopping || !self->state.root)
     return;
-  gc_walk(self, *self->state.root);
+  std::vector<node*> selected;
+  select_restarts(*self->state.root, [&](node& n) { selected.push_back(&n); });
+  for (auto* n : selected)
+    reschedule(self, *n);
 }
 
 // DEAD/CANCELED/DONE -> NEW: reset now, start after the delay (DEAD only).

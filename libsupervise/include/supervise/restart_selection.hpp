@@ -1,0 +1,57 @@
+// supervise/restart_selection.hpp — which stopped nodes restart now (pure).
+//
+// Monogon §5's three predicates over any tree whose nodes expose
+//   state (node_state), running, waiting, cancelled, permanent (bool),
+//   parent (pointer, null at the root) and children (range of pointers).
+// No actors, no clock: the engine calls select_restarts() after every exit,
+// and the tests drive it with plain structs.
+#pragma once
+
+#include "supervise/node_state.hpp"
+
+namespace supervise {
+
+/// Stopped: no actor runs, no backoff is pending, and the state is final.
+template <class Node>
+bool is_stopped(const Node& n) {
+  return !n.running && !n.waiting
+         && (n.state == node_state::dead || n.state == node_state::done
+             || n.state == node_state::canceled);
+}
+
+/// Ready: this node and every descendant have stopped.
+template <class Node>
+bool is_ready(const Node& n) {
+  if (!is_stopped(n))
+    return false;
+  for (auto& c : n.children)
+    if (!is_ready(*c))
+      return false;
+  return true;
+}
+
+/// Wanted: it stopped after its context was cancelled and may restart.
+template <class Node>
+bool is_wanted(const Node& n) {
+  return n.cancelled && is_stopped(n) && !n.permanent;
+}
+
+/// Restartable: wanted, ready, and its parent (if any) is live.
+template <class Node>
+bool is_restartable(const Node& n) {
+  return (n.parent == nullptr || !n.parent->cancelled) && is_wanted(n) && is_ready(n);
+}
+
+/// Calls `f(node&)` for each highest restartable node, top-down; it does not
+/// descend into a selected node (its subtree is re-created by its runnable).
+template <class Node, class F>
+void select_restarts(Node& n, F&& f) {
+  if (is_restartable(n)) {
+    f(n);
+    return;
+  }
+  for (auto& c : n.children)
+    select_restarts(*c, f);
+}
+
+} // namespace supervise

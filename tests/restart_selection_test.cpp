@@ -1,0 +1,99 @@
+#include "supervise/restart_selection.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace supervise;
+
+namespace {
+
+struct fake {
+  std::string name;
+  node_state state = node_state::healthy;
+  bool running = true, waiting = false, cancelled = false, permanent = false;
+  fake* parent = nullptr;
+  std::vector<std::unique_ptr<fake>> children;
+
+  fake& add(std::string n) {
+    children.push_back(std::make_unique<fake>());
+    children.back()->name = std::move(n);
+    children.back()->parent = this;
+    return *children.back();
+  }
+  void stop(node_state s, bool cancel = true) {
+    state = s;
+    running = false;
+    cancelled = cancel;
+  }
+};
+
+std::vector<std::string> selected(fake& root) {
+  std::vector<std::string> out;
+  select_restarts(root, [&](fake& n) { out.push_back(n.name); });
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(restart_selection_suite)
+
+BOOST_AUTO_TEST_CASE(dead_child_restarts_when_its_subtree_stopped) {
+  fake root;
+  root.name = "root";
+  auto& a = root.add("a");
+  auto& b = a.add("b");
+  a.stop(node_state::dead);
+  BOOST_CHECK(selected(root).empty()); // b still runs
+  b.stop(node_state::canceled);
+  BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
+}
+
+BOOST_AUTO_TEST_CASE(only_the_highest_node_restarts) {
+  fake root;
+  root.name = "root";
+  auto& a = root.add("a");
+  auto& b = a.add("b");
+  a.stop(node_state::dead);
+  b.stop(node_state::canceled);
+  root.stop(node_state::dead);
+  BOOST_CHECK(selected(root) == std::vector<std::string>{"root"});
+}
+
+BOOST_AUTO_TEST_CASE(child_of_cancelled_parent_waits) {
+  fake root;
+  root.name = "root";
+  auto& a = root.add("a");
+  auto& b = a.add("b");
+  a.cancelled = true; // a still runs, its context is cancelled
+  b.stop(node_state::canceled);
+  BOOST_CHECK(selected(root).empty());
+}
+
+BOOST_AUTO_TEST_CASE(done_restarts_only_when_cancelled) {
+  fake root;
+  root.name = "root";
+  auto& a = root.add("a");
+  a.stop(node_state::done, false);
+  BOOST_CHECK(selected(root).empty()); // live DONE node: never wanted
+  a.cancelled = true;
+  BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
+}
+
+BOOST_AUTO_TEST_CASE(waiting_and_permanent_are_not_selected) {
+  fake root;
+  root.name = "root";
+  auto& a = root.add("a");
+  auto& b = root.add("b");
+  a.stop(node_state::dead);
+  a.waiting = true; // serving its backoff
+  b.stop(node_state::done);
+  b.permanent = true; // do_not_restart
+  BOOST_CHECK(selected(root).empty());
+  a.waiting = false;
+  BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
