@@ -404,6 +404,41 @@ BOOST_AUTO_TEST_CASE(stop_cancels_pending_backoff) {
   BOOST_CHECK_EQUAL(rec.starts("root.one"), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_child_killed_from_outside_is_a_failure_not_fatal) {
+  // exit_reason::kill bypasses exit handlers: through a CAF link it would
+  // kill the supervisor too. The engine monitors instead, and restarts.
+  tree t{sys, group_root({{"one", becomes_healthy(rec)}}), options()};
+  settle();
+  caf::anon_send_exit(rec.actor("root.one"), caf::exit_reason::kill);
+  settle();
+  BOOST_CHECK_EQUAL(rec.count("root.one", node_state::dead), 1u);
+  BOOST_CHECK(!t.stopped());
+  advance(500ms);
+  BOOST_CHECK_EQUAL(rec.starts("root.one"), 2u);
+  stop(t);
+  BOOST_CHECK(!t.wait());
+}
+
+BOOST_AUTO_TEST_CASE(stop_kills_an_event_child_after_the_timeout) {
+  auto stubborn = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    rec.started(ctx.dn(), caf::actor{self});
+    self->set_exit_handler([](caf::exit_msg&) {}); // ignores stop requests
+    return {[](ping_atom) {}};
+  };
+  auto opts = options();
+  opts.stop_timeout = 2s;
+  tree t{sys, group_root({{"s", stubborn}}), opts};
+  settle();
+  stop(t);
+  BOOST_CHECK(!t.stopped());
+  advance(1999ms);
+  BOOST_CHECK(!t.stopped());
+  advance(1ms);
+  BOOST_CHECK(t.stopped());
+  BOOST_CHECK(t.unstopped().empty());
+  BOOST_CHECK_EQUAL(rec.count("root.s", node_state::canceled), 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(api_misuse, manual_fixture)

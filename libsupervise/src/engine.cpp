@@ -1,10 +1,15 @@
 // engine.cpp — the supervision state machine, top to bottom.
 //
 // One event-based actor owns the whole node table of a tree (like Monogon's
-// processor). Every runnable is a CAF actor spawned *linked* to it; the
-// engine traps exits, so each child's exit reason arrives as an exit_msg and
-// is matched by address against the *current* incarnation (late messages of
-// replaced children find no node and are ignored).
+// processor). Every runnable is a CAF actor bound to it both ways: the engine
+// watches each child with a *high-priority monitor*, so a child's exit reason
+// arrives as a down_msg ahead of any mailbox backlog and is matched by
+// address against the *current* incarnation (late messages of replaced
+// children find no node and are ignored); and when the engine goes, for any
+// reason, its state's destructor stops every child still running.
+// Why not a CAF link: in CAF 0.17 an exit_msg whose reason is
+// exit_reason::kill bypasses the exit handler, so a child killed by anyone
+// would take its supervisor down with it; and link exits are normal priority.
 //
 // Node life:   NEW --signal(healthy)--> HEALTHY --exit--> DONE|CANCELED|DEAD
 //              (NEW may also exit directly)
@@ -16,6 +21,7 @@
 // once.
 #include "engine.hpp"
 
+#include <algorithm>
 #include <random>
 #include <unordered_map>
 #include <vector>
@@ -54,8 +60,16 @@ struct node {
 
 };
 
+void request_stop(node& n);
+
 struct engine_state {
   static inline const char* name = "supervise.engine";
+
+  // The engine is gone: nothing may outlive it unsupervised (link semantics).
+  ~engine_state() {
+    for (auto& entry : by_addr)
+      request_stop(*entry.second);
+  }
 
   tree_options opts;
   std::shared_ptr<tree_shared> shared;
@@ -113,8 +127,8 @@ void drop_children(engine_actor* self, node& n) {
   n.groups.clear();
 }
 
-// Sends a stop request ahead of the child's mailbox backlog. Naming the child
-// as the source keeps our link, so its exit_msg still comes back to us.
+// Sends a stop request ahead of the child's mailbox backlog (high priority);
+// a blocking runnable sees it through its context's stop flag.
 void request_stop(node& n) {
   if (n.inc)
     n.inc->request_stop();
@@ -140,7 +154,7 @@ caf::actor spawn_runnable(engine_actor* self, const runnable& body,
   bool propagate = self->state.opts.propagate_exceptions;
   if (body.is_blocking()) {
     // Own thread; the body polls ctx.stop_requested() (kill is not honoured).
-    return self->spawn<caf::linked>(
+    return self->spawn(
       [fn = body.blocking_body(), inc, propagate](caf::blocking_actor* a) {
         context ctx{inc};
         caf::error result;
@@ -157,7 +171,7 @@ caf::actor spawn_runnable(engine_actor* self, const runnable& body,
           a->fail_state(std::move(result));
       });
   }
-  return self->spawn<caf::linked>(
+  return self->spawn(
     [fn = body.event_body(), inc, propagate](caf::event_based_actor* a) -> caf::behavior {
       // The context lives as long as the actor: handlers may hold a reference.
       auto ctx = std::make_shared<context>(inc);
@@ -185,6 +199,8 @@ void start(engine_actor* self, node& n) {
   n.number++;
   n.inc = std::make_shared<incarnation>(n.dn, n.id, n.number, caf::actor{self}, st.sink);
   n.handle = spawn_runnable(self, n.body, n.inc);
+  // A monitor set after a quick death still reports the original reason.
+  self->monitor<caf::message_priority::high>(n.handle);
   n.running = true;
   st.running++;
   st.by_addr.emplace(n.handle.address(), &n);
@@ -272,15 +288,36 @@ void begin_stop(engine_actor* self, caf::error reason) {
   if (!st.stopping) {
     st.stopping = true;
     st.final_error = std::move(reason);
+    self->delayed_send(self, st.opts.stop_timeout, stop_timeout_atom::value);
   }
   if (st.root)
     cancel(self, *st.root);
   maybe_finish(self);
 }
 
+// The stop timeout ran out: kill event-based children that still run; end
+// without the blocking ones (they cannot be killed) and report them.
+void on_stop_timeout(engine_actor* self) {
+  auto& st = self->state;
+  std::vector<std::string> hung;
+  for (auto& [addr, n] : st.by_addr) {
+    if (n->body.is_event_based())
+      caf::anon_send<caf::message_priority::high>(
+        n->handle, caf::exit_msg{n->handle.address(), caf::exit_reason::kill});
+    else
+      hung.push_back(n->dn);
+  }
+  supervisor_log(self).warning("stop timeout: {} children still running", st.by_addr.size());
+  if (!hung.empty()) {
+    std::sort(hung.begin(), hung.end());
+    st.shared->finish(st.final_error, std::move(hung));
+    self->quit();
+  }
+}
+
 // -- exits ------------------------------------------------------------------------
 
-void on_exit(engine_actor* self, caf::exit_msg& msg) {
+void on_exit(engine_actor* self, caf::down_msg& msg) {
   auto& st = self->state;
   auto i = st.by_addr.find(msg.source);
   if (i == st.by_addr.end())
@@ -393,7 +430,9 @@ caf::behavior engine(engine_actor* self, runnable root_body, tree_options opts,
   st.sink = std::make_shared<const log_sink>(opts.sink ? opts.sink : stderr_sink());
   st.rng.seed(opts.seed != 0 ? opts.seed : std::random_device{}());
   st.opts = std::move(opts);
-  self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
+  self->set_down_handler([self](caf::down_msg& msg) { on_exit(self, msg); });
+  // Someone linked to us: their exits are not ours to act on (kill still is).
+  self->set_exit_handler([](caf::exit_msg&) {});
   // If the actor system tears us down, the tree still reports an end.
   self->attach_functor([shared](const caf::error& reason) { shared->finish(reason); });
   auto* root = make_node(self, nullptr, "root", std::move(root_body));
@@ -405,6 +444,7 @@ caf::behavior engine(engine_actor* self, runnable root_body, tree_options opts,
     },
     [self](start_atom, uint64_t id, uint64_t token) { on_backoff_over(self, id, token); },
     [self](stop_atom) { begin_stop(self, caf::error{}); },
+    [self](stop_timeout_atom) { on_stop_timeout(self); },
   };
 }
 

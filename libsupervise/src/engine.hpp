@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
@@ -19,13 +21,15 @@ struct tree_shared {
   std::condition_variable cv;
   bool finished = false;
   caf::error final_error;
+  std::vector<std::string> unstopped;
 
-  void finish(caf::error err) {
+  void finish(caf::error err, std::vector<std::string> hung = {}) {
     std::lock_guard<std::mutex> guard{mtx};
     if (finished)
       return;
     finished = true;
     final_error = std::move(err);
+    unstopped = std::move(hung);
     cv.notify_all();
   }
 };

@@ -27,6 +27,7 @@ using run_atom = caf::atom_constant<caf::atom("sv_run")>;
 using signal_atom = caf::atom_constant<caf::atom("sv_signal")>;
 using start_atom = caf::atom_constant<caf::atom("sv_start")>;
 using stop_atom = caf::atom_constant<caf::atom("sv_stop")>;
+using stop_timeout_atom = caf::atom_constant<caf::atom("sv_stopto")>;
 
 struct incarnation {
   incarnation(std::string dn_, uint64_t node, uint64_t num, caf::actor sup,

@@ -17,6 +17,8 @@ tree::tree(caf::actor_system& sys, runnable root, tree_options opts)
     throw std::invalid_argument("supervise::tree: the root runnable is empty");
   if (auto err = opts.backoff.validate())
     throw std::invalid_argument("supervise::tree: " + detail_of(err));
+  if (opts.stop_timeout.count() < 0)
+    throw std::invalid_argument("supervise::tree: stop_timeout must be >= 0");
   sup_ = detail::spawn_engine(sys, std::move(root), std::move(opts), shared_);
 }
 
@@ -41,6 +43,11 @@ std::optional<caf::error> tree::wait_for(std::chrono::nanoseconds d) {
   if (!shared_->cv.wait_for(guard, d, [this] { return shared_->finished; }))
     return std::nullopt;
   return shared_->final_error;
+}
+
+std::vector<std::string> tree::unstopped() const {
+  std::lock_guard<std::mutex> guard{shared_->mtx};
+  return shared_->unstopped;
 }
 
 bool tree::stopped() const {

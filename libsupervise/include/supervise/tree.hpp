@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
@@ -28,6 +30,11 @@ struct tree_options {
   bool propagate_exceptions = false;
   /// Where node and supervisor log lines go; null = stderr_sink().
   log_sink sink;
+  /// How long stop() waits for children to honour their stop request before
+  /// event-based ones get exit_reason::kill. Blocking runnables cannot be
+  /// killed: the tree then ends without them (wait() returns) and lists them
+  /// in tree::unstopped(); the actor_system cannot shut down while they run.
+  std::chrono::nanoseconds stop_timeout = std::chrono::seconds(10);
   /// Seed of the jitter generator (0 = random_device).
   uint64_t seed = 0;
   /// Called on every state change, on the supervisor actor's thread. Must
@@ -62,6 +69,9 @@ public:
 
   /// Non-blocking: true once the tree has stopped (for manual-clock tests).
   bool stopped() const;
+
+  /// After the end: DNs of blocking runnables that ignored the stop request.
+  std::vector<std::string> unstopped() const;
 
   /// The supervisor actor.
   const caf::actor& supervisor() const noexcept { return sup_; }
