@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "supervise/tree.hpp"
@@ -600,6 +601,28 @@ BOOST_AUTO_TEST_CASE(blocking_done_ends_done) {
   t.stop();
   BOOST_CHECK(!t.wait());
   BOOST_CHECK_EQUAL(rec.count("root.w", node_state::dead), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(stop_returns_on_time_and_reports_a_hung_blocking_child) {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  auto hung = [&, released](context& ctx) -> caf::error {
+    signal(ctx, signal_type::healthy);
+    released.wait(); // ignores its stop request until the test lets go
+    return context::canceled();
+  };
+  auto opts = options();
+  opts.stop_timeout = 100ms;
+  tree t{sys, group_root({{"hung", hung}, {"fine", becomes_healthy(rec)}}), opts};
+  BOOST_REQUIRE(rec.wait("root.hung", node_state::healthy));
+  auto before = std::chrono::steady_clock::now();
+  t.stop();
+  auto result = t.wait_for(10s);
+  auto took = std::chrono::steady_clock::now() - before;
+  BOOST_REQUIRE(result.has_value());
+  BOOST_CHECK(took < 100ms + 900ms); // generous bound over the 100 ms timeout
+  BOOST_CHECK(t.unstopped() == std::vector<std::string>{"root.hung"});
+  release.set_value(); // let the thread end so the actor system can shut down
 }
 
 BOOST_AUTO_TEST_CASE(wait_for_stop_returns_early_on_stop) {
