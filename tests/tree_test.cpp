@@ -420,6 +420,16 @@ BOOST_AUTO_TEST_CASE(a_child_killed_from_outside_is_a_failure_not_fatal) {
   BOOST_CHECK(!t.wait());
 }
 
+BOOST_AUTO_TEST_CASE(an_exit_request_to_the_supervisor_stops_the_tree) {
+  tree t{sys, group_root({{"one", becomes_healthy(rec)}}), options()};
+  settle();
+  caf::anon_send_exit(t.supervisor(), caf::exit_reason::user_shutdown);
+  settle();
+  BOOST_REQUIRE(t.stopped());
+  BOOST_CHECK(!t.wait());
+  BOOST_CHECK_EQUAL(rec.count("root.one", node_state::canceled), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(stop_kills_an_event_child_after_the_timeout) {
   auto stubborn = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
     rec.started(ctx.dn(), caf::actor{self});

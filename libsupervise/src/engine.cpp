@@ -431,8 +431,12 @@ caf::behavior engine(engine_actor* self, runnable root_body, tree_options opts,
   st.rng.seed(opts.seed != 0 ? opts.seed : std::random_device{}());
   st.opts = std::move(opts);
   self->set_down_handler([self](caf::down_msg& msg) { on_exit(self, msg); });
-  // Someone linked to us: their exits are not ours to act on (kill still is).
-  self->set_exit_handler([](caf::exit_msg&) {});
+  // An exit request to the supervisor (or the death of an actor linked to
+  // it) stops the tree in order instead of dropping it: like tree::stop().
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (msg.reason)
+      begin_stop(self, caf::error{});
+  });
   // If the actor system tears us down, the tree still reports an end.
   self->attach_functor([shared](const caf::error& reason) { shared->finish(reason); });
   auto* root = make_node(self, nullptr, "root", std::move(root_body));

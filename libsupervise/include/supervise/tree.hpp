@@ -73,7 +73,9 @@ public:
   /// After the end: DNs of blocking runnables that ignored the stop request.
   std::vector<std::string> unstopped() const;
 
-  /// The supervisor actor.
+  /// The supervisor actor. An exit message with a non-normal reason sent to
+  /// it (or from an actor linked to it) is a stop request, as stop();
+  /// exit_reason::kill ends it at once, and its children are then stopped.
   const caf::actor& supervisor() const noexcept { return sup_; }
 
 private:
