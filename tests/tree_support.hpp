@@ -198,8 +198,6 @@ struct manual_fixture {
     sched.run();
   }
 
-  void send(const std::string& dn, caf::atom_value) = delete;
-
   template <class Atom>
   void send(const std::string& dn, Atom x) {
     caf::anon_send(rec.actor(dn), x);

@@ -109,10 +109,6 @@ BOOST_AUTO_TEST_CASE(backoff) {
     BOOST_CHECK_EQUAL(rec.starts("root.one"), i + 1);
     advance(1ms);
     BOOST_CHECK_EQUAL(rec.starts("root.one"), i + 2);
-    if (i < delays.size() - 1) {
-      // The restart did not signal healthy: the backoff keeps growing.
-      continue;
-    }
   }
   // The 5th death waits at least 1 s (here 2531 ms).
   send("root.one", fail_atom::value);
@@ -208,7 +204,6 @@ BOOST_AUTO_TEST_CASE(cancel_done_sibling) {
 BOOST_AUTO_TEST_CASE(resilience) {
   // Misbehaving children never take the tree down; a ping still succeeds.
   std::vector<caf::error> misuse;
-  context* stale = nullptr;
   std::optional<context> stale_copy;
   auto two = [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
     stale_copy.emplace(ctx); // keep a context beyond its incarnation
@@ -223,7 +218,6 @@ BOOST_AUTO_TEST_CASE(resilience) {
     self->delayed_send(self, 100ms, quit_atom::value);
     return {[self](quit_atom) { self->quit(test_failure()); }};
   };
-  (void) stale;
   auto root = [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
     run_group(ctx, {{"one", becomes_healthy(rec)}, {"oneSibling", rc(rec)}});
     run(ctx, "two", two);

@@ -57,7 +57,6 @@ struct node {
   std::shared_ptr<incarnation> inc;
   caf::actor handle;       // strong: a child without one exits 'unreachable'
   backoff delays;
-
 };
 
 void request_stop(node& n);
@@ -79,7 +78,6 @@ struct engine_state {
   std::unordered_map<caf::actor_addr, node*> by_addr;
   uint64_t next_id = 1;
   uint64_t next_timer = 1;
-  size_t running = 0;
   bool stopping = false;
   caf::error final_error;
   std::mt19937_64 rng;
@@ -202,7 +200,6 @@ void start(engine_actor* self, node& n) {
   // A monitor set after a quick death still reports the original reason.
   self->monitor<caf::message_priority::high>(n.handle);
   n.running = true;
-  st.running++;
   st.by_addr.emplace(n.handle.address(), &n);
   set_state(self, n, node_state::new_);
 }
@@ -277,7 +274,7 @@ void reschedule(engine_actor* self, node& n) {
 // Quits once nothing runs any more; the tree's wait() returns final_error.
 void maybe_finish(engine_actor* self) {
   auto& st = self->state;
-  if (st.stopping && st.running == 0) {
+  if (st.stopping && st.by_addr.empty()) { // by_addr: the running children
     st.shared->finish(st.final_error);
     self->quit();
   }
@@ -326,7 +323,6 @@ void on_exit(engine_actor* self, caf::down_msg& msg) {
   st.by_addr.erase(i);
   n.running = false;
   n.handle = nullptr;
-  st.running--;
   bool done;
   {
     std::lock_guard<std::mutex> guard{n.inc->mtx};

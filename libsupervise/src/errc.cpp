@@ -19,7 +19,6 @@ const char* to_string(errc x) noexcept {
     case errc::stale_context: return "stale_context";
     case errc::empty_runnable: return "empty_runnable";
     case errc::invalid_option: return "invalid_option";
-    case errc::tree_stopped: return "tree_stopped";
   }
   return "unknown";
 }

@@ -42,8 +42,6 @@ enum class errc : uint8_t {
   empty_runnable,
   /// API misuse: an option value out of range (names the option).
   invalid_option,
-  /// The tree was stopped (or never started) and takes no more calls.
-  tree_stopped,
 };
 
 /// Human readable name of `x`, e.g. "do_not_restart".
