@@ -362,7 +362,7 @@ BOOST_AUTO_TEST_CASE(terminate_tree_stops_everything) {
   BOOST_CHECK_EQUAL(rec.starts("root.one"), 1u);
 }
 
-BOOST_AUTO_TEST_CASE(exception_text_is_logged_in_the_nodes_dn) {
+BOOST_AUTO_TEST_CASE(exception_text_is_logged_at_the_parent_naming_the_node) {
   std::vector<std::string> lines;
   auto opts = options();
   opts.sink = [&](log_level lvl, std::string_view dn, std::string_view msg) {
@@ -373,7 +373,8 @@ BOOST_AUTO_TEST_CASE(exception_text_is_logged_in_the_nodes_dn) {
   settle();
   send("root.two", throw_atom::value);
   BOOST_REQUIRE_EQUAL(lines.size(), 1u);
-  BOOST_CHECK_EQUAL(lines[0], "root.two: runnable failed: supervise::runnable_threw(\"boom\")");
+  BOOST_CHECK_EQUAL(lines[0],
+                    "root: child root.two failed (restarting): supervise::runnable_threw(\"boom\")");
   stop(t);
 }
 

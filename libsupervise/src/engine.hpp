@@ -1,4 +1,6 @@
-// engine.hpp (private) — spawns the supervision engine actor of a tree.
+// engine.hpp (private) — spawns the supervision engine, in its three roles:
+// the actor of a tree, of a standalone supervisor, or a supervisor hosted as
+// a runnable inside another engine.
 #pragma once
 
 #include <condition_variable>
@@ -8,14 +10,18 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/behavior.hpp>
 #include <caf/error.hpp>
 #include <caf/fwd.hpp>
 
+#include "supervise/supervisor.hpp"
 #include "supervise/tree.hpp"
 
 namespace supervise::detail {
 
-/// What the engine shares with its `tree` handle: the final error.
+struct supervisor_shared;
+
+/// What a tree's engine shares with its `tree` handle: the end result.
 struct tree_shared {
   std::mutex mtx;
   std::condition_variable cv;
@@ -23,18 +29,30 @@ struct tree_shared {
   caf::error final_error;
   std::vector<std::string> unstopped;
 
-  void finish(caf::error err, std::vector<std::string> hung = {}) {
+  void finish(caf::error err, const std::vector<unstopped_child>& hung) {
     std::lock_guard<std::mutex> guard{mtx};
     if (finished)
       return;
     finished = true;
     final_error = std::move(err);
-    unstopped = std::move(hung);
+    for (auto& h : hung)
+      unstopped.push_back(h.dn);
     cv.notify_all();
   }
 };
 
-caf::actor spawn_engine(caf::actor_system& sys, runnable root, tree_options opts,
-                        std::shared_ptr<tree_shared> shared);
+caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options opts,
+                             std::shared_ptr<tree_shared> shared);
+
+/// A standalone run of a supervisor (start()).
+caf::actor spawn_supervisor_engine(caf::actor_system& sys,
+                                   std::shared_ptr<supervisor_shared> shared);
+
+/// A hosted run: the body of supervisor::as_runnable().
+caf::behavior host_supervisor(caf::event_based_actor* self, context& ctx,
+                              std::shared_ptr<supervisor_shared> shared);
+
+/// True on a thread that is running an event hook (blocking calls refuse).
+bool inside_hook() noexcept;
 
 } // namespace supervise::detail

@@ -19,6 +19,15 @@ const char* to_string(errc x) noexcept {
     case errc::stale_context: return "stale_context";
     case errc::empty_runnable: return "empty_runnable";
     case errc::invalid_option: return "invalid_option";
+    case errc::wrong_supervisor: return "wrong_supervisor";
+    case errc::unknown_token: return "unknown_token";
+    case errc::not_started: return "not_started";
+    case errc::not_running: return "not_running";
+    case errc::already_started: return "already_started";
+    case errc::timeout: return "timeout";
+    case errc::would_deadlock: return "would_deadlock";
+    case errc::still_running: return "still_running";
+    case errc::not_standalone: return "not_standalone";
   }
   return "unknown";
 }

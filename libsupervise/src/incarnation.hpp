@@ -19,7 +19,9 @@
 #include <caf/atom.hpp>
 
 #include "supervise/context.hpp"
+#include "supervise/event.hpp"
 #include "supervise/log.hpp"
+#include "supervise/supervisor.hpp"
 
 namespace supervise::detail {
 
@@ -28,18 +30,25 @@ using signal_atom = caf::atom_constant<caf::atom("sv_signal")>;
 using start_atom = caf::atom_constant<caf::atom("sv_start")>;
 using stop_atom = caf::atom_constant<caf::atom("sv_stop")>;
 using stop_timeout_atom = caf::atom_constant<caf::atom("sv_stopto")>;
+using add_atom = caf::atom_constant<caf::atom("sv_add")>;
+using remove_atom = caf::atom_constant<caf::atom("sv_remove")>;
+using remove_timeout_atom = caf::atom_constant<caf::atom("sv_rmto")>;
+using resume_atom = caf::atom_constant<caf::atom("sv_resume")>;
 
 struct incarnation {
   incarnation(std::string dn_, uint64_t node, uint64_t num, caf::actor sup,
-              std::shared_ptr<const log_sink> sink_)
+              std::shared_ptr<const log_sink> sink_, std::shared_ptr<const event_hook> hook_)
     : dn(std::move(dn_)), node_id(node), number(num), engine(std::move(sup)),
-      sink(std::move(sink_)) {}
+      sink(std::move(sink_)), hook(std::move(hook_)) {}
 
   const std::string dn;
   const uint64_t node_id;
   const uint64_t number; // distinguishes incarnations of one node
   const caf::actor engine;
   const std::shared_ptr<const log_sink> sink;
+  /// The hook of the engine that runs this node: a nested supervisor without
+  /// a hook of its own reports to it. Null: the default (logging) hook.
+  const std::shared_ptr<const event_hook> hook;
 
   std::atomic<bool> stop{false};
 
@@ -52,6 +61,9 @@ struct incarnation {
   std::set<std::string> names;     // child names taken in this incarnation
   std::set<std::string> loggers;   // sub-logger names reserved in it
   std::vector<child_list> pending; // groups requested, not yet taken by the engine
+  /// Set by a nested supervisor running as this node before it ends: the
+  /// children it could not stop (its parent's report includes them).
+  std::vector<unstopped_child> unstopped;
 
   void request_stop() {
     stop.store(true, std::memory_order_release);

@@ -19,7 +19,7 @@ tree::tree(caf::actor_system& sys, runnable root, tree_options opts)
     throw std::invalid_argument("supervise::tree: " + detail_of(err));
   if (opts.stop_timeout.count() < 0)
     throw std::invalid_argument("supervise::tree: stop_timeout must be >= 0");
-  sup_ = detail::spawn_engine(sys, std::move(root), std::move(opts), shared_);
+  sup_ = detail::spawn_tree_engine(sys, std::move(root), std::move(opts), shared_);
 }
 
 tree::~tree() {
@@ -33,6 +33,8 @@ void tree::stop() {
 }
 
 caf::error tree::wait() {
+  if (detail::inside_hook())
+    return make_error(errc::would_deadlock, "tree::wait inside an event hook");
   std::unique_lock<std::mutex> guard{shared_->mtx};
   shared_->cv.wait(guard, [this] { return shared_->finished; });
   return shared_->final_error;

@@ -42,6 +42,27 @@ enum class errc : uint8_t {
   empty_runnable,
   /// API misuse: an option value out of range (names the option).
   invalid_option,
+  /// supervisor: a service token issued by another supervisor (or the zero
+  /// token).
+  wrong_supervisor,
+  /// supervisor: a token this supervisor never issued, or already removed.
+  unknown_token,
+  /// supervisor: the call needs a running supervisor; it was never started.
+  not_started,
+  /// supervisor: the supervisor has stopped (or is stopping).
+  not_running,
+  /// supervisor: start() on a supervisor that runs (standalone or hosted).
+  already_started,
+  /// supervisor: remove_and_wait's own timeout passed first.
+  timeout,
+  /// A blocking call made from inside an event hook (or on the engine's own
+  /// thread), where waiting could never end.
+  would_deadlock,
+  /// supervisor: unstopped_report() before the supervisor has stopped.
+  still_running,
+  /// supervisor: stop()/wait() on a supervisor that runs inside a parent;
+  /// its parent owns its life (remove it there).
+  not_standalone,
 };
 
 /// Human readable name of `x`, e.g. "do_not_restart".

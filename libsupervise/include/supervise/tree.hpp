@@ -1,7 +1,9 @@
 // supervise/tree.hpp — a supervision tree on a CAF actor system.
 //
 // `tree` spawns one supervisor actor that owns every node; each runnable is a
-// CAF actor linked to it. The root node is named "root". The tree runs until
+// CAF actor it watches (engine.cpp explains why a monitor, not a link). A
+// tree node may host a `supervisor` (supervisor.hpp): run(ctx, "name",
+// sup.as_runnable()). The root node is named "root". The tree runs until
 // stop() (or a terminate_tree exit); wait() returns its final error.
 #pragma once
 
@@ -17,6 +19,7 @@
 #include <caf/fwd.hpp>
 
 #include "supervise/backoff.hpp"
+#include "supervise/event.hpp"
 #include "supervise/log.hpp"
 #include "supervise/node_state.hpp"
 #include "supervise/runnable.hpp"
@@ -40,6 +43,10 @@ struct tree_options {
   /// Called on every state change, on the supervisor actor's thread. Must
   /// not block. Used by tests and metrics.
   std::function<void(const std::string& dn, node_state)> on_state;
+  /// Receives child start, stop and failure events of every node (event.hpp;
+  /// failures and threshold are 0: tree nodes use per-node backoff). Null:
+  /// failures and stop timeouts are logged at the node's DN.
+  event_hook on_event;
 };
 
 namespace detail { struct tree_shared; }

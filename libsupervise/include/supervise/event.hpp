@@ -1,0 +1,124 @@
+// supervise/event.hpp — what a supervisor reports to its event hook.
+//
+// Six typed events (suture's five plus child start and stop, asked for in
+// suture #68/#76). Every event carries the same header: the supervisor's DN,
+// the child's DN ("" for supervisor-level events), and the supervisor's
+// failure counter and threshold at that moment (both 0 under a tree node,
+// where per-node backoff applies instead).
+//
+// Events are built only when a hook is installed, and they hold string_views
+// into the engine's own node names: nothing is formatted or allocated on the
+// restart path unless the hook itself does it. The views are valid only for
+// the duration of the hook call; copy what you keep.
+//
+// Hooks run on the supervisor actor's thread, one event at a time per
+// supervisor; a hook shared by nested supervisors may run concurrently on
+// several threads. A hook must not block. It may call any non-blocking
+// supervisor API (add, remove, services, stop); blocking calls
+// (remove_and_wait, wait) return errc::would_deadlock from inside a hook. A
+// hook that throws is caught and logged; the supervisor keeps running.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <variant>
+
+#include <caf/error.hpp>
+#include <fmt/format.h>
+
+#include "supervise/log.hpp"
+#include "supervise/node_state.hpp"
+
+namespace supervise {
+
+/// The fields every event has.
+struct event_header {
+  std::string_view supervisor; ///< DN of the supervisor (the child's parent)
+  std::string_view child;      ///< DN of the child; "" for supervisor events
+  double failures = 0;         ///< the failure counter (after this failure)
+  double threshold = 0;        ///< backoff starts when failures > threshold
+};
+
+/// A new incarnation of `child` was spawned.
+struct child_started : event_header {
+  uint64_t incarnation = 0; ///< 1 for the first start, +1 per restart
+};
+
+/// `child` ended without a failure: DONE (done, or do_not_restart) or
+/// CANCELED (stopped by its supervisor, a removal or its group).
+struct child_stopped : event_header {
+  node_state state = node_state::canceled;
+  caf::error reason; ///< the exit reason (empty = normal)
+  bool removed = false; ///< it left the supervisor for good
+};
+
+/// `child` failed: an error exit, an exception (errc::runnable_threw with
+/// the what() text), or a normal return without signal(done).
+struct child_failed : event_header {
+  caf::error reason;
+  /// True when the restart is not held back by the supervisor's backoff
+  /// (suture's Restarting).
+  bool restarting = false;
+};
+
+/// The supervisor's failure counter exceeded its threshold: restarts pause
+/// for `delay` (re-armed by every further failure above the threshold).
+struct backoff_entered : event_header {
+  std::chrono::nanoseconds delay{0};
+};
+
+/// The backoff ran out: the counter is reset and queued restarts run.
+struct backoff_resumed : event_header {};
+
+/// `child` did not stop within the supervisor's stop timeout. An event-based
+/// child is then killed; a blocking one cannot be and is reported unstopped.
+struct stop_timed_out : event_header {
+  std::chrono::nanoseconds timeout{0};
+};
+
+using event = std::variant<child_started, child_stopped, child_failed, backoff_entered,
+                           backoff_resumed, stop_timed_out>;
+
+using event_hook = std::function<void(const event&)>;
+
+/// The header of any event.
+const event_header& header_of(const event& e) noexcept;
+
+/// The log level the default hook uses for `e`.
+log_level level_of(const event& e) noexcept;
+
+/// The text of `e` without the supervisor prefix, e.g. "child api.db
+/// started (incarnation 1)". The default hook logs it at the supervisor's DN.
+std::string message_of(const event& e);
+
+/// One line of text for `e`, e.g.
+/// "api: child api.db failed (2.00 failures of 5.00, restarting): system::runtime_error".
+std::string to_string(const event& e);
+
+} // namespace supervise
+
+namespace fmt {
+
+/// Formats any of the six events (and the `event` variant) as to_string().
+template <class T>
+struct formatter<T, char,
+                 std::enable_if_t<std::is_base_of_v<supervise::event_header, T>
+                                  || std::is_same_v<T, supervise::event>>>
+  : formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(const T& x, FormatContext& ctx) const {
+    return formatter<std::string_view>::format(supervise::to_string(supervise::event{x}), ctx);
+  }
+};
+
+template <>
+struct formatter<supervise::node_state> : formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(supervise::node_state x, FormatContext& ctx) const {
+    return formatter<std::string_view>::format(supervise::to_string(x), ctx);
+  }
+};
+
+} // namespace fmt

@@ -1,0 +1,76 @@
+// supervise/spec.hpp — how a supervisor behaves (suture v4's Spec).
+//
+// Every field has suture's default, as an ordinary C++ default member value:
+// an explicit value is always honoured, zero included (suture's "zero means
+// default" is not inherited: a zero backoff really means "resume at once").
+// Durations are std::chrono types. validate() rejects what cannot work and
+// names the field and the value.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <caf/error.hpp>
+
+#include "supervise/event.hpp"
+#include "supervise/log.hpp"
+#include "supervise/node_state.hpp"
+
+namespace supervise {
+
+struct spec {
+  /// Receives every event (event.hpp). Null: events of a nested supervisor
+  /// go to the nearest ancestor's hook; at the top, the default hook logs
+  /// failures, backoff, resume and stop timeouts through the child's (or
+  /// supervisor's) logger, and nothing for start and normal stop.
+  event_hook on_event;
+
+  /// Half-life of the failure counter: it halves every `failure_decay`.
+  /// Must be > 0.
+  std::chrono::nanoseconds failure_decay = std::chrono::seconds(30);
+
+  /// Restarts pause when the counter is strictly greater than this. Must be
+  /// > 0 and not NaN; +infinity means "never back off".
+  double failure_threshold = 5;
+
+  /// Base length of a backoff pause. >= 0 (0: resume at once).
+  std::chrono::nanoseconds failure_backoff = std::chrono::seconds(15);
+
+  /// Jitter: each pause lasts failure_backoff * (1 + u * backoff_jitter), u
+  /// uniform in [0, 1); the default 0.5 gives suture's [d, 1.5d). In [0, 1].
+  double backoff_jitter = 0.5;
+
+  /// How long a stopping or removed child may take before an event-based one
+  /// is killed (exit_reason::kill) and a stop_timed_out event fires. A
+  /// blocking child cannot be killed: it is reported unstopped, and stop
+  /// returns on time anyway. >= 0 (0: kill at once).
+  std::chrono::nanoseconds timeout = std::chrono::seconds(10);
+
+  /// Rethrow exceptions from children instead of counting them as failures;
+  /// the process terminates (suture's PassThroughPanics).
+  bool pass_through_exceptions = false;
+
+  /// When a child exits with errc::terminate_tree, stop this supervisor but
+  /// end with errc::do_not_restart towards its parent instead of passing the
+  /// termination up.
+  bool dont_propagate_termination = false;
+
+  /// Where log lines go; null: the parent's sink when hosted, else stderr.
+  log_sink sink;
+
+  /// Seed of the jitter generator (0 = random_device).
+  uint64_t seed = 0;
+
+  /// Called on every state change of every node under this supervisor, on
+  /// its actor's thread. Must not block. For tests and metrics.
+  std::function<void(const std::string& dn, node_state)> on_state;
+
+  /// errc::invalid_option naming the field and the value when: decay <= 0,
+  /// threshold <= 0 or NaN, backoff < 0, jitter outside [0, 1] or NaN,
+  /// timeout < 0.
+  caf::error validate() const;
+};
+
+} // namespace supervise

@@ -1,0 +1,75 @@
+// supervisor_shared.hpp (private) — what a `supervisor` handle shares with
+// the engine actor of its current run: the service registry (names, tokens,
+// runnables, live state for services()), the run phase, and the end result.
+//
+// The handle writes registrations under `mtx` and tells the engine by
+// message; the engine is the only one that erases entries (when a removed or
+// do_not_restart service has stopped), so an entry pointer stays valid while
+// the engine has a node for it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+
+#include "supervise/supervisor.hpp"
+
+namespace supervise::detail {
+
+struct service_entry {
+  uint32_t id = 0;
+  std::string name;
+  runnable body;
+  bool removing = false; // remove() called: no longer listed, not restarted
+  bool running = false;  // an actor of it is alive
+  std::string dn;        // of the current or last incarnation
+  node_state state = node_state::new_;
+};
+
+enum class run_phase {
+  idle,       ///< not running; add() registers, a parent may host it
+  standalone, ///< start() spawned its actor
+  hosted,     ///< runs as a parent's child
+  finished,   ///< a standalone run ended: single-use
+};
+
+struct supervisor_shared {
+  supervisor_shared(caf::actor_system& s, uint32_t i, std::string n, supervise::spec p)
+    : sys(s), id(i), name(std::move(n)), sp(std::move(p)) {}
+
+  caf::actor_system& sys;
+  const uint32_t id;
+  const std::string name;
+  const supervise::spec sp;
+
+  // Guarded by mtx.
+  mutable std::mutex mtx;
+  std::condition_variable cv; // registry changes and the end of a run
+  run_phase phase = run_phase::idle;
+  bool ever_ran = false;
+  caf::actor engine; // the actor of the current run
+  uint32_t next_service = 1;
+  std::map<uint32_t, service_entry> services; // ordered: add order
+  caf::error final_error;                      // of the standalone run
+  std::vector<unstopped_child> report;         // of the standalone run
+
+  /// The engine of a standalone run ended (under no lock).
+  void finish(caf::error err, std::vector<unstopped_child> hung) {
+    std::lock_guard<std::mutex> guard{mtx};
+    if (phase != run_phase::standalone)
+      return;
+    phase = run_phase::finished;
+    final_error = std::move(err);
+    report = std::move(hung);
+    engine = nullptr;
+    cv.notify_all();
+  }
+};
+
+} // namespace supervise::detail
