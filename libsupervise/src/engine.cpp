@@ -588,6 +588,10 @@ void on_exit(engine& e, caf::down_msg& msg) {
       // do_not_restart: this node stays down; children and group untouched;
       // a service leaves its supervisor quietly.
       n.permanent = true;
+      if (n.entry) { // unlisted now, forgotten once its subtree stopped
+        std::lock_guard<std::mutex> guard{e.reg->mtx};
+        n.entry->removing = true;
+      }
       set_state(e, n, state_after(outcome));
       if (listens<child_stopped>(e)) {
         auto ev = make_event<child_stopped>(header(e, &n));

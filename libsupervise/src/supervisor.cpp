@@ -65,6 +65,8 @@ supervisor::~supervisor() {
 
 const std::string& supervisor::name() const noexcept { return shared_->name; }
 
+const spec& supervisor::config() const noexcept { return shared_->sp; }
+
 caf::expected<service_token> supervisor::add(std::string name, runnable r) {
   if (auto err = detail::validate_name(name))
     return err;

@@ -92,6 +92,9 @@ public:
 
   const std::string& name() const noexcept;
 
+  /// The spec as given (validated), e.g. to check what a config produced.
+  const spec& config() const noexcept;
+
   /// Registers a service and, if the supervisor runs, starts it at once (even
   /// during a backoff pause, as in suture). Before start it is queued and
   /// starts with the supervisor, in add order. Does not wait for the actor.
