@@ -98,6 +98,8 @@ struct engine : std::enable_shared_from_this<engine> {
   std::unique_ptr<node> root;
   std::unordered_map<uint64_t, node*> by_id;
   std::unordered_map<caf::actor_addr, node*> by_addr; // the running children
+  std::unordered_map<uint32_t, node*> by_service;     // a supervisor's services
+  std::vector<node*> leaving; // removed or do_not_restart services, until stopped
   uint64_t next_id = 1;
   uint64_t next_timer = 1;
   bool stopping = false;
@@ -384,11 +386,11 @@ void forget_service(engine& e, node& n);
 void gc(engine& e) {
   if (e.stopping || !e.root)
     return;
-  if (e.is_supervisor()) {
-    std::vector<node*> gone;
-    for (auto& c : e.root->children)
-      if ((c->removing || c->permanent) && is_ready(*c))
-        gone.push_back(c.get());
+  if (!e.leaving.empty()) {
+    auto still = std::stable_partition(e.leaving.begin(), e.leaving.end(),
+                                       [](node* n) { return !is_ready(*n); });
+    std::vector<node*> gone(still, e.leaving.end());
+    e.leaving.erase(still, e.leaving.end());
     for (auto* n : gone)
       forget_service(e, *n);
   }
@@ -429,11 +431,22 @@ void reschedule(engine& e, node& n) {
   e.self->delayed_send(e.self, delay, start_atom::value, n.id, n.timer);
 }
 
+// A node for a registered service, under the supervisor's top node.
+node& make_service(engine& e, service_entry& entry) {
+  auto* n = make_node(e, e.root.get(), entry.name, entry.body);
+  n->entry = &entry;
+  e.by_service.emplace(entry.id, n);
+  std::lock_guard<std::mutex> guard{e.reg->mtx};
+  entry.dn = n->dn;
+  return *n;
+}
+
 // A removed or do_not_restart service whose subtree has stopped: drop its
 // node and its registration; remove_and_wait() callers wake up.
 void forget_service(engine& e, node& n) {
   drop_children(e, n);
   e.by_id.erase(n.id);
+  e.by_service.erase(n.entry->id);
   {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     e.reg->services.erase(n.entry->id);
@@ -589,6 +602,7 @@ void on_exit(engine& e, caf::down_msg& msg) {
       // a service leaves its supervisor quietly.
       n.permanent = true;
       if (n.entry) { // unlisted now, forgotten once its subtree stopped
+        e.leaving.push_back(&n);
         std::lock_guard<std::mutex> guard{e.reg->mtx};
         n.entry->removing = true;
       }
@@ -701,27 +715,19 @@ void on_add(engine& e, uint32_t service) {
       return; // removed again before we saw it
     entry = &i->second;
   }
-  for (auto& c : e.root->children)
-    if (c->entry == entry)
-      return; // already started by this run's initial start
-  auto* n = make_node(e, e.root.get(), entry->name, entry->body);
-  n->entry = entry;
-  {
-    std::lock_guard<std::mutex> guard{e.reg->mtx};
-    entry->dn = n->dn;
-  }
-  start(e, *n);
+  if (e.by_service.count(service) > 0)
+    return; // already started by this run's initial start
+  start(e, make_service(e, *entry));
 }
 
 // remove(): stop the service; it is forgotten once its subtree has stopped.
 void on_remove(engine& e, uint32_t service) {
-  node* n = nullptr;
-  for (auto& c : e.root->children)
-    if (c->entry && c->entry->id == service)
-      n = c.get();
-  if (!n || n->removing)
+  auto i = e.by_service.find(service);
+  if (i == e.by_service.end() || i->second->removing)
     return;
+  auto* n = i->second;
   n->removing = true;
+  e.leaving.push_back(n);
   cancel(e, *n);
   if (n->running)
     e.self->delayed_send(e.self, e.opts.stop_timeout, remove_timeout_atom::value, n->id,
@@ -763,6 +769,8 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
     // hold the engine: drop the node table to break the cycle.
     ep->by_addr.clear();
     ep->by_id.clear();
+    ep->by_service.clear();
+    ep->leaving.clear();
     ep->root.reset();
     ep->host.reset();
   });
@@ -812,15 +820,8 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
       if (!entry.removing)
         initial.push_back(&entry);
   }
-  for (auto* entry : initial) {
-    auto* n = make_node(*ep, top, entry->name, entry->body);
-    n->entry = entry;
-    {
-      std::lock_guard<std::mutex> guard{shared->mtx};
-      entry->dn = n->dn;
-    }
-    start(*ep, *n);
-  }
+  for (auto* entry : initial)
+    start(*ep, make_service(*ep, *entry));
   return behavior;
 }
 
@@ -882,8 +883,11 @@ caf::behavior host_supervisor(caf::event_based_actor* self, context& ctx,
   {
     std::lock_guard<std::mutex> guard{shared->mtx};
     if (shared->phase != run_phase::idle) {
-      // Running elsewhere (or standalone): this run fails, clearly.
-      self->quit(make_error(errc::already_started, shared->name));
+      // Running elsewhere, or a standalone run (live or ended): this run
+      // fails, clearly.
+      self->quit(make_error(shared->phase == run_phase::finished ? errc::not_running
+                                                                 : errc::already_started,
+                            shared->name));
       return {};
     }
     shared->phase = run_phase::hosted;
