@@ -32,6 +32,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -40,9 +41,11 @@
 #include <caf/all.hpp>
 
 #include "incarnation.hpp"
+#include "name_table.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/exit_classification.hpp"
 #include "supervise/failure_counter.hpp"
+#include "supervise/restart_intensity.hpp"
 #include "supervise/restart_selection.hpp"
 #include "supervisor_shared.hpp"
 
@@ -70,6 +73,13 @@ struct node {
   bool waiting = false;    // reset and waiting out a backoff
   bool permanent = false;  // exited with do_not_restart: never restarted
   bool removing = false;   // a service being removed: forgotten once stopped
+  bool held = false;       // member of a pending group restart (one_for_all...)
+  bool idle = false;       // a kept service that is not to restart (transient)
+  bool up = false;         // this incarnation finished starting
+  bool manual = false;     // started by restart_child: a start failure parks it
+  bool terminating = false; // terminate_child: parked once stopped
+  bool given_up = false;   // a blocking child past its shutdown time (stop)
+  bool timed_out = false;  // its stop_timed_out event was emitted
   uint64_t timer = 0;      // token of the pending backoff timer
   uint64_t number = 0;     // incarnation counter
   service_entry* entry = nullptr; // a supervisor's service: its registration
@@ -113,6 +123,18 @@ struct engine : std::enable_shared_from_this<engine> {
   std::vector<uint64_t> resume_queue; // services waiting for the pause to end
   // Children that nested supervisors could not stop (recursive report).
   std::vector<unstopped_child> inherited;
+  // Stable names and the snapshot (names.hpp).
+  std::shared_ptr<name_table> names;
+  // Services start one at a time, in order: the next when this one is up.
+  std::deque<uint64_t> start_queue;
+  uint64_t starting = 0;       // node id of the service starting now
+  bool initial_start = true;   // the first batch: a start failure fails all
+  // A pending group restart (one_for_all, rest_for_one), in start order.
+  std::vector<node*> group_restart;
+  std::optional<restart_intensity> intensity;
+  // Ordered stop: services still to stop, next at the back.
+  std::vector<uint64_t> stop_order;
+  size_t given_up = 0; // running children given up on (blocking, past shutdown)
 
   bool is_supervisor() const noexcept { return reg != nullptr; }
   double threshold() const noexcept {
@@ -180,10 +202,12 @@ void deliver(engine& e, const event& ev) {
 
 void set_state(engine& e, node& n, node_state s) {
   n.state = s;
+  e.names->state(n.dn, &n, s);
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     n.entry->state = s;
     n.entry->running = n.running;
+    n.entry->idle = n.idle;
   }
   if (e.opts.on_state)
     e.opts.on_state(n.dn, s);
@@ -210,6 +234,7 @@ node* make_node(engine& e, node* parent, std::string name, runnable body) {
 void drop_children(engine& e, node& n) {
   for (auto& c : n.children) {
     drop_children(e, *c);
+    e.names->erase(c->dn, c.get());
     e.by_id.erase(c->id);
   }
   n.children.clear();
@@ -245,12 +270,23 @@ caf::error exception_to_error(std::exception_ptr ep) {
   }
 }
 
-caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc) {
+// Tells the engine this incarnation finished starting (child_spec::ready
+// `started`). High priority, like the monitor's down message, so the two
+// arrive in the order they were sent.
+void send_up(const incarnation& inc) {
+  caf::anon_send<caf::message_priority::high>(inc.engine, up_atom::value, inc.node_id,
+                                              inc.number);
+}
+
+caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc,
+                          bool ack) {
   bool propagate = e.opts.propagate_exceptions;
   if (body.is_blocking()) {
     // Own thread; the body polls ctx.stop_requested() (kill is not honoured).
     return e.self->spawn(
-      [fn = body.blocking_body(), inc, propagate](caf::blocking_actor* a) {
+      [fn = body.blocking_body(), inc, propagate, ack](caf::blocking_actor* a) {
+        if (ack)
+          send_up(*inc);
         context ctx{inc};
         caf::error result;
         if (propagate) {
@@ -267,7 +303,7 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
       });
   }
   return e.self->spawn(
-    [fn = body.event_body(), inc, propagate](caf::event_based_actor* a) -> caf::behavior {
+    [fn = body.event_body(), inc, propagate, ack](caf::event_based_actor* a) -> caf::behavior {
       // The context lives as long as the actor: handlers may hold a reference.
       auto ctx = std::make_shared<context>(inc);
       a->attach_functor([ctx] {});
@@ -277,27 +313,43 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
             std::rethrow_exception(ep);
           return exception_to_error(ep);
         });
-      if (propagate)
-        return fn(a, *ctx);
-      try {
-        return fn(a, *ctx);
-      } catch (...) {
-        a->quit(exception_to_error(std::current_exception()));
-        return {};
+      caf::behavior result;
+      if (propagate) {
+        result = fn(a, *ctx);
+      } else {
+        try {
+          result = fn(a, *ctx);
+        } catch (...) {
+          a->quit(exception_to_error(std::current_exception()));
+          return {};
+        }
       }
+      // Up, unless it quit during its initialisation (a start failure).
+      if (ack && !a->getf(caf::abstract_actor::is_terminated_flag))
+        send_up(*inc);
+      return result;
     });
 }
 
 // NEW (reset or fresh) -> running: a new incarnation gets a new actor.
 void start(engine& e, node& n) {
   n.number++;
+  n.up = false;
+  n.timed_out = false;
   n.inc = std::make_shared<incarnation>(n.dn, n.id, n.number, caf::actor{e.self}, e.opts.sink,
                                         e.opts.hook);
-  n.handle = spawn_runnable(e, n.body, n.inc);
+  bool ack = n.entry && n.entry->ready == child_spec::ready_t::started;
+  n.handle = spawn_runnable(e, n.body, n.inc, ack);
   // A monitor set after a quick death still reports the original reason.
   e.self->monitor<caf::message_priority::high>(n.handle);
   n.running = true;
   e.by_addr.emplace(n.handle.address(), &n);
+  e.names->started(n.dn, &n, n.handle, n.number - 1, e.self->clock().now());
+  if (n.entry) {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    n.entry->actor = n.handle;
+    n.entry->restarts = n.number - 1;
+  }
   set_state(e, n, node_state::new_);
   if (listens<child_started>(e)) {
     auto ev = make_event<child_started>(header(e, &n));
@@ -356,6 +408,73 @@ void count_failure(engine& e) {
   }
 }
 
+// -- ordered start of services (OTP: one at a time, in order) --------------------
+
+void pump_starts(engine& e);
+
+// Queues a service to start; it starts once those queued before it are up.
+void enqueue_start(engine& e, node& n) {
+  e.start_queue.push_back(n.id);
+  pump_starts(e);
+}
+
+// Starts queued services while none is still starting. A `healthy`-ready
+// child gets a start timer (a `started`-ready one is up when its init returns).
+void pump_starts(engine& e) {
+  while (e.starting == 0 && !e.start_queue.empty() && !e.stopping) {
+    auto i = e.by_id.find(e.start_queue.front());
+    e.start_queue.pop_front();
+    if (i == e.by_id.end() || i->second->running || i->second->cancelled
+        || i->second->removing || i->second->permanent)
+      continue; // gone or stopped since it was queued
+    auto& n = *i->second;
+    start(e, n);
+    e.starting = n.id;
+    if (n.entry->ready == child_spec::ready_t::healthy)
+      e.self->delayed_send(e.self, n.entry->start_timeout, start_timeout_atom::value, n.id,
+                           n.number);
+  }
+  if (e.starting == 0 && e.start_queue.empty())
+    e.initial_start = false; // the first batch is up: later failures are restarts
+}
+
+// The starting service is up: wake a start_child/restart_child caller, start
+// the next one.
+void mark_up(engine& e, node& n) {
+  if (n.up)
+    return;
+  n.up = true;
+  n.manual = false;
+  if (n.entry) {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    if (n.entry->waiter && !n.entry->waiter->done) {
+      n.entry->waiter->done = true;
+      e.reg->cv.notify_all();
+    }
+  }
+  if (e.starting == n.id) {
+    e.starting = 0;
+    pump_starts(e);
+  }
+}
+
+void on_up(engine& e, uint64_t id, uint64_t number) {
+  auto i = e.by_id.find(id);
+  if (i != e.by_id.end() && i->second->number == number && i->second->running)
+    mark_up(e, *i->second);
+}
+
+// A `healthy`-ready service did not come up in time: stop it; its exit is a
+// start failure.
+void on_start_timeout(engine& e, uint64_t id, uint64_t number) {
+  auto i = e.by_id.find(id);
+  if (i == e.by_id.end() || i->second->number != number || !i->second->running
+      || i->second->up)
+    return;
+  request_stop(*i->second);
+  kill(*i->second);
+}
+
 // The pause ended: reset the counter, restart the queued services in order.
 void on_resume(engine& e, uint64_t token) {
   if (token != e.resume_token || !e.paused)
@@ -370,7 +489,7 @@ void on_resume(engine& e, uint64_t token) {
     auto i = e.by_id.find(id);
     if (i != e.by_id.end() && i->second->waiting) { // not cancelled or removed since
       i->second->waiting = false;
-      start(e, *i->second);
+      enqueue_start(e, *i->second);
     }
   }
 }
@@ -381,8 +500,9 @@ void reschedule(engine& e, node& n);
 void forget_service(engine& e, node& n);
 
 // After every exit: forget services that left for good once their subtree has
-// stopped, then restart the highest restartable nodes (restart_selection).
-// Both are collected first: acting on them mutates the tree.
+// stopped, restart the highest restartable nodes (restart_selection), and
+// start a pending group restart once all its members have stopped. All are
+// collected first: acting on them mutates the tree.
 void gc(engine& e) {
   if (e.stopping || !e.root)
     return;
@@ -395,13 +515,28 @@ void gc(engine& e) {
       forget_service(e, *n);
   }
   std::vector<node*> selected;
-  select_restarts(*e.root, [&](node& n) { selected.push_back(&n); });
+  select_restarts(*e.root, [&](node& n) {
+    if (!n.held && !n.idle) // group members wait for the group; idle ones stay
+      selected.push_back(&n);
+  });
   for (auto* n : selected)
     reschedule(e, *n);
+  // A group restart: all members stopped, then all start again in order.
+  if (!e.group_restart.empty()
+      && std::all_of(e.group_restart.begin(), e.group_restart.end(),
+                     [](node* m) { return is_ready(*m); })) {
+    auto members = std::move(e.group_restart);
+    e.group_restart.clear();
+    for (auto* m : members) {
+      m->held = false;
+      reschedule(e, *m);
+    }
+  }
 }
 
 // DEAD/CANCELED/DONE -> NEW: reset now; start now, after the node's backoff
-// (a DEAD tree node) or when the supervisor's pause ends (a service).
+// (a DEAD tree node), or in the start queue (a service; held back while the
+// supervisor's backoff pause lasts).
 void reschedule(engine& e, node& n) {
   std::chrono::nanoseconds delay{0};
   if (n.state == node_state::dead && !n.entry) {
@@ -412,11 +547,15 @@ void reschedule(engine& e, node& n) {
   n.cancelled = false;
   n.inc.reset();
   n.state = node_state::new_;
-  if (n.entry && e.paused) {
-    // A service during the supervisor's pause: queued until it resumes.
-    n.waiting = true;
-    e.resume_queue.push_back(n.id);
-    set_state(e, n, node_state::new_);
+  if (n.entry) {
+    if (e.paused) {
+      // During the supervisor's pause: queued until it resumes.
+      n.waiting = true;
+      e.resume_queue.push_back(n.id);
+      set_state(e, n, node_state::new_);
+    } else {
+      enqueue_start(e, n);
+    }
     return;
   }
   if (delay.count() == 0) {
@@ -441,20 +580,75 @@ node& make_service(engine& e, service_entry& entry) {
   return *n;
 }
 
-// A removed or do_not_restart service whose subtree has stopped: drop its
-// node and its registration; remove_and_wait() callers wake up.
+// A service leaves for good (removed, do_not_restart, temporary): unlisted
+// now, forgotten once its subtree has stopped.
+void leave(engine& e, node& n) {
+  if (n.permanent || n.removing)
+    return;
+  n.permanent = true;
+  e.leaving.push_back(&n);
+  std::lock_guard<std::mutex> guard{e.reg->mtx};
+  n.entry->removing = true;
+  auto j = e.reg->by_name.find(n.entry->name);
+  if (j != e.reg->by_name.end() && j->second == n.entry->id)
+    e.reg->by_name.erase(j);
+}
+
+// A service that ended cleanly and is kept without restarting (transient,
+// done, terminate_child): restart_child may start it again.
+void park(engine& e, node& n) {
+  n.idle = true;
+  std::lock_guard<std::mutex> guard{e.reg->mtx};
+  n.entry->idle = true;
+  e.reg->cv.notify_all();
+}
+
+// A removed or left service whose subtree has stopped: drop its node and its
+// registration; remove_and_wait() callers wake up.
 void forget_service(engine& e, node& n) {
   drop_children(e, n);
+  e.names->erase(n.dn, &n);
   e.by_id.erase(n.id);
   e.by_service.erase(n.entry->id);
+  e.group_restart.erase(std::remove(e.group_restart.begin(), e.group_restart.end(), &n),
+                        e.group_restart.end());
   {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
-    e.reg->services.erase(n.entry->id);
-    e.reg->cv.notify_all();
+    e.reg->erase_locked(n.entry->id);
   }
   auto& siblings = e.root->children;
   siblings.erase(std::find_if(siblings.begin(), siblings.end(),
                               [&](auto& c) { return c.get() == &n; }));
+}
+
+// -- strategies (OTP §1.2) ------------------------------------------------------------
+
+// Service `n` failed and restarts: under one_for_all / rest_for_one the other
+// members stop too (their exits are not failures) and the whole group starts
+// again in order once all have stopped (gc()): one restart, counted once.
+void apply_strategy(engine& e, node& n) {
+  cancel(e, n);
+  auto st = e.reg->sp.strategy;
+  if (st != strategy::one_for_all && st != strategy::rest_for_one)
+    return;
+  auto& kids = e.root->children;
+  auto from = kids.begin();
+  if (st == strategy::rest_for_one)
+    from = std::find_if(kids.begin(), kids.end(), [&](auto& c) { return c.get() == &n; });
+  for (auto it = from; it != kids.end(); ++it) {
+    auto& m = **it;
+    if (m.removing || m.permanent || m.idle || m.held)
+      continue;
+    m.held = true;
+    e.group_restart.push_back(&m);
+    cancel(e, m);
+  }
+  // Keep the group in start order (an earlier pending group may merge in).
+  auto pos = [&](node* x) {
+    return std::find_if(kids.begin(), kids.end(), [&](auto& c) { return c.get() == x; });
+  };
+  std::sort(e.group_restart.begin(), e.group_restart.end(),
+            [&](node* a, node* b) { return pos(a) < pos(b); });
 }
 
 // -- shutdown -------------------------------------------------------------------
@@ -506,34 +700,120 @@ void finish(engine& e, std::vector<unstopped_child> hung) {
   e.self->quit(reason);
 }
 
-// Quits once nothing runs any more.
+// Quits once nothing runs any more but children given up on (blocking ones
+// past their shutdown time), and no ordered stop is left to do.
 void maybe_finish(engine& e) {
-  if (e.stopping && e.by_addr.empty())
+  if (e.stopping && e.stop_order.empty() && e.by_addr.size() == e.given_up)
     finish(e, running_report(e, true));
 }
 
-// Stops every child (cancel is a high-priority stop request) and arms the
-// stop timeout. A second call only keeps the first reason.
+// The shutdown of one child by its spec: brutal_kill at once, a timer for
+// `timeout`, nothing for `infinity`. A blocking child cannot be killed:
+// brutal_kill gives up on it at once.
+void arm_shutdown(engine& e, node& n) {
+  if (!n.running)
+    return;
+  auto sh = n.entry ? n.entry->shutdown : shutdown_spec::after(e.opts.stop_timeout);
+  switch (sh.kind) {
+    case shutdown_spec::brutal_kill:
+      kill(n);
+      if (n.body.is_blocking() && !n.given_up) {
+        n.given_up = true;
+        ++e.given_up;
+      }
+      break;
+    case shutdown_spec::timeout:
+      e.self->delayed_send(e.self, sh.time, child_stop_timeout_atom::value, n.id, n.number);
+      break;
+    case shutdown_spec::infinity:
+      break;
+  }
+}
+
+// Ordered stop: ask the last-started service still running to stop; the next
+// one is asked when it has exited (or been given up on).
+void stop_next(engine& e) {
+  while (!e.stop_order.empty()) {
+    auto i = e.by_id.find(e.stop_order.back());
+    if (i == e.by_id.end()) {
+      e.stop_order.pop_back();
+      continue;
+    }
+    auto& n = *i->second;
+    if (!n.cancelled) {
+      cancel(e, n);
+      arm_shutdown(e, n);
+    }
+    if (n.running && !n.given_up)
+      return; // wait for its exit
+    e.stop_order.pop_back();
+  }
+}
+
+// The overall bound of a stop: the largest shutdown time among the
+// children (spec.timeout at least); none when one waits forever.
+std::optional<std::chrono::nanoseconds> stop_deadline(const engine& e) {
+  auto bound = e.opts.stop_timeout;
+  if (!e.is_supervisor())
+    return bound;
+  for (auto& c : e.root->children) {
+    if (!c->entry || !c->running)
+      continue;
+    auto& sh = c->entry->shutdown;
+    if (sh.kind == shutdown_spec::infinity)
+      return std::nullopt;
+    if (sh.kind == shutdown_spec::timeout)
+      bound = std::max(bound, sh.time);
+  }
+  return bound;
+}
+
+// Stops every child and arms the overall stop timeout. A supervisor stops
+// its services one at a time in reverse start order (OTP), except under
+// simple_one_for_one; a tree stops all at once. A second call only keeps
+// the first reason.
 void begin_stop(engine& e, caf::error reason) {
   if (!e.stopping) {
     e.stopping = true;
     e.final_error = std::move(reason);
-    e.self->delayed_send(e.self, e.opts.stop_timeout, stop_timeout_atom::value);
+    e.start_queue.clear();
+    e.starting = 0;
+    if (auto bound = stop_deadline(e))
+      e.self->delayed_send(e.self, *bound, stop_timeout_atom::value);
+    if (e.is_supervisor() && e.reg->sp.strategy != strategy::simple_one_for_one) {
+      e.root->cancelled = true; // no cascade: stop_next() goes child by child
+      for (auto& c : e.root->children)
+        e.stop_order.push_back(c->id); // the last started at the back
+      stop_next(e);
+      maybe_finish(e);
+      return;
+    }
+  } else if (!e.stop_order.empty()) {
+    return; // an ordered stop is under way
   }
-  if (e.root)
+  if (e.root) {
     cancel(e, *e.root);
+    if (e.is_supervisor()) // parallel: each service by its own shutdown too
+      for (auto& c : e.root->children)
+        arm_shutdown(e, *c);
+  }
   maybe_finish(e);
 }
 
-// The stop timeout ran out: kill event-based children that still run; end
-// without the blocking ones (they cannot be killed) and report them.
+// The overall stop timeout ran out: kill event-based children that still run;
+// end without the blocking ones (they cannot be killed) and report them.
 void on_stop_timeout(engine& e) {
   if (e.finished)
     return;
+  e.stop_order.clear();
+  if (e.root)
+    cancel(e, *e.root); // whoever was not asked yet is asked now
   std::vector<node*> late;
   for (auto& [addr, n] : e.by_addr)
     late.push_back(n);
   for (auto* n : late) {
+    if (std::exchange(n->timed_out, true))
+      continue; // reported and killed by its own shutdown timer already
     if (listens<stop_timed_out>(e)) {
       auto ev = make_event<stop_timed_out>(header(e, n));
       ev.timeout = e.opts.stop_timeout;
@@ -546,21 +826,201 @@ void on_stop_timeout(engine& e) {
     finish(e, std::move(hung)); // blocking stragglers: end now, reported
 }
 
-// A removed service did not stop within spec.timeout: report, kill.
-void on_remove_timeout(engine& e, uint64_t id, uint64_t number) {
+// One child's shutdown time ran out (a stop, remove or terminate_child):
+// report, kill an event-based one, give up on a blocking one.
+void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   auto i = e.by_id.find(id);
   if (i == e.by_id.end() || !i->second->running || i->second->number != number)
     return;
   auto& n = *i->second;
+  if (std::exchange(n.timed_out, true))
+    return; // the overall stop timeout came first
   if (listens<stop_timed_out>(e)) {
     auto ev = make_event<stop_timed_out>(header(e, &n));
-    ev.timeout = e.opts.stop_timeout;
+    ev.timeout = n.entry ? n.entry->shutdown.time : e.opts.stop_timeout;
     deliver(e, ev);
   }
   kill(n);
+  if (n.body.is_blocking() && !n.given_up) {
+    n.given_up = true;
+    ++e.given_up;
+  }
+  if (e.stopping) {
+    stop_next(e);
+    maybe_finish(e);
+  }
 }
 
 // -- exits ------------------------------------------------------------------------
+
+// Emits child_stopped for `n`.
+void report_stopped(engine& e, node& n, const caf::error& reason, bool removed) {
+  if (listens<child_stopped>(e)) {
+    auto ev = make_event<child_stopped>(header(e, &n));
+    ev.state = n.state;
+    ev.reason = reason;
+    ev.removed = removed;
+    deliver(e, ev);
+  }
+}
+
+// Emits child_failed for `n`.
+void report_failed(engine& e, node& n, const caf::error& reason, bool restarting) {
+  if (listens<child_failed>(e)) {
+    auto ev = make_event<child_failed>(header(e, &n));
+    ev.reason = reason ? reason : make_error(errc::returned_without_done, n.dn);
+    ev.restarting = restarting;
+    deliver(e, ev);
+  }
+}
+
+// A significant service ended and is not restarted: maybe stop (OTP §1.7).
+void significant_ended(engine& e, node& n) {
+  auto mode = e.reg->sp.shutdown_when;
+  if (!n.entry->significant || e.stopping || mode == auto_shutdown::never)
+    return;
+  if (mode == auto_shutdown::all_significant)
+    for (auto& c : e.root->children)
+      if (c.get() != &n && c->entry && c->entry->significant && !c->idle && !c->permanent)
+        return; // another significant child is still there
+  begin_stop(e, make_error(errc::shutdown, "auto_shutdown: " + n.dn));
+}
+
+// A service ended before it was up. Returns true when that is handled as a
+// start failure (initial start, start_child, restart_child); false for an
+// automatic restart, which then counts as an ordinary failure.
+bool start_failure(engine& e, node& n, const caf::error& reason) {
+  bool sync_caller;
+  {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    sync_caller = n.entry->waiter && !n.entry->waiter->done;
+  }
+  if (!e.initial_start && !sync_caller && !n.manual)
+    return false;
+  auto text = n.dn + ": " + render(reason ? reason : make_error(errc::returned_without_done));
+  auto why = make_error(errc::start_failed, text);
+  set_state(e, n, node_state::dead);
+  report_failed(e, n, why, false);
+  {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    if (n.entry->waiter && !n.entry->waiter->done) {
+      n.entry->waiter->done = true;
+      n.entry->waiter->error = why;
+      e.reg->cv.notify_all();
+    }
+  }
+  if (e.initial_start) {
+    // The initial start fails as a whole: the started ones stop in reverse.
+    begin_stop(e, why);
+  } else if (n.manual) {
+    n.manual = false; // restart_child: no retry, the spec stays
+    park(e, n);
+  } else {
+    leave(e, n); // start_child: the spec is discarded (OTP)
+  }
+  return true;
+}
+
+// A service of a running supervisor exited: OTP's restart types and
+// strategies, suture's accounting, and our two special outcomes.
+void service_exit(engine& e, node& n, const caf::error& reason, bool done) {
+  auto& entry = *n.entry;
+  auto outcome = classify({reason, done, n.cancelled});
+  // Explicit requests first.
+  if (outcome == exit_outcome::terminate_tree) {
+    set_state(e, n, node_state::canceled);
+    report_stopped(e, n, reason, false);
+    begin_stop(e, reason);
+    return;
+  }
+  if (outcome == exit_outcome::stop_for_good) {
+    set_state(e, n, node_state::done);
+    leave(e, n);
+    report_stopped(e, n, reason, true);
+    significant_ended(e, n);
+    return;
+  }
+  // Stopped by the supervisor itself (a group restart or terminate_child):
+  // never a failure, and never an auto_shutdown.
+  if (n.cancelled) {
+    set_state(e, n, outcome == exit_outcome::dead ? node_state::dead : node_state::canceled);
+    bool drop = entry.restart == restart_type::temporary && (n.held || n.terminating);
+    if (drop)
+      leave(e, n);
+    else if (n.terminating)
+      park(e, n);
+    n.terminating = false;
+    report_stopped(e, n, reason, drop);
+    return;
+  }
+  // Ended before it was up: a start failure where a caller is waiting.
+  if (!n.up && start_failure(e, n, reason))
+    return;
+  // Ends that do not restart: done, temporary, transient with a clean reason.
+  bool clean = outcome == exit_outcome::done || !reason
+               || reason == caf::exit_reason::user_shutdown || reason == errc::shutdown;
+  if (outcome == exit_outcome::done || entry.restart == restart_type::temporary
+      || (entry.restart == restart_type::transient && clean)) {
+    set_state(e, n, clean ? node_state::done : node_state::dead);
+    bool drop = entry.restart == restart_type::temporary;
+    if (drop)
+      leave(e, n);
+    else
+      park(e, n);
+    if (clean)
+      report_stopped(e, n, reason, drop);
+    else
+      report_failed(e, n, reason, false);
+    significant_ended(e, n);
+    return;
+  }
+  // A failure that restarts: counted (decay, backoff), checked against the
+  // restart intensity (escalation), then the strategy decides who restarts.
+  set_state(e, n, node_state::dead);
+  count_failure(e);
+  bool gives_up = e.intensity && !e.intensity->allow(e.self->clock().now());
+  report_failed(e, n, reason, !gives_up && !e.paused);
+  if (gives_up) {
+    begin_stop(e, make_error(errc::shutdown, "reached_max_restart_intensity: " + e.root->dn));
+    return;
+  }
+  apply_strategy(e, n);
+}
+
+// Any other exit: a tree node, or a service while the supervisor stops or
+// after its removal (Monogon §4 plus our special outcomes).
+void node_exit(engine& e, node& n, const caf::error& reason, bool done) {
+  auto outcome = classify({reason, done, n.cancelled});
+  if (n.removing) // a removed service: gone for good; not a failure
+    outcome = exit_outcome::canceled;
+  switch (outcome) {
+    case exit_outcome::done:
+    case exit_outcome::canceled:
+      // Clean ends: nothing else is touched; gc() decides about a restart.
+      set_state(e, n, state_after(outcome));
+      report_stopped(e, n, reason, n.removing);
+      break;
+    case exit_outcome::stop_for_good:
+      // do_not_restart: this node stays down; children and group untouched.
+      n.permanent = true;
+      set_state(e, n, state_after(outcome));
+      report_stopped(e, n, reason, false);
+      break;
+    case exit_outcome::dead:
+      // Failure: report it, then cancel the node's subtree and its group.
+      set_state(e, n, node_state::dead);
+      report_failed(e, n, reason, !e.stopping);
+      cancel(e, n);
+      cancel_group(e, n);
+      break;
+    case exit_outcome::terminate_tree:
+      // This engine stops, and ends with this reason (see end_reason()).
+      set_state(e, n, state_after(outcome));
+      report_stopped(e, n, reason, false);
+      begin_stop(e, reason);
+      break;
+  }
+}
 
 void on_exit(engine& e, caf::down_msg& msg) {
   auto i = e.by_addr.find(msg.source);
@@ -570,6 +1030,10 @@ void on_exit(engine& e, caf::down_msg& msg) {
   e.by_addr.erase(i);
   n.running = false;
   n.handle = nullptr;
+  if (n.given_up) {
+    n.given_up = false;
+    --e.given_up;
+  }
   bool done;
   {
     std::lock_guard<std::mutex> guard{n.inc->mtx};
@@ -579,72 +1043,21 @@ void on_exit(engine& e, caf::down_msg& msg) {
     e.inherited.insert(e.inherited.end(), n.inc->unstopped.begin(), n.inc->unstopped.end());
   }
   n.inc->request_stop(); // wake anything still waiting on this context
-  auto outcome = classify({msg.reason, done, n.cancelled});
-  if (n.removing) {
-    // A removed service: gone for good whatever the reason; not a failure.
-    outcome = exit_outcome::canceled;
+  e.names->down(n.dn, &n);
+  if (n.entry) {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    n.entry->actor = nullptr;
   }
-  switch (outcome) {
-    case exit_outcome::done:
-    case exit_outcome::canceled:
-      // Clean ends: nothing else is touched; gc() decides about a restart.
-      set_state(e, n, state_after(outcome));
-      if (listens<child_stopped>(e)) {
-        auto ev = make_event<child_stopped>(header(e, &n));
-        ev.state = n.state;
-        ev.reason = msg.reason;
-        ev.removed = n.removing;
-        deliver(e, ev);
-      }
-      break;
-    case exit_outcome::stop_for_good:
-      // do_not_restart: this node stays down; children and group untouched;
-      // a service leaves its supervisor quietly.
-      n.permanent = true;
-      if (n.entry) { // unlisted now, forgotten once its subtree stopped
-        e.leaving.push_back(&n);
-        std::lock_guard<std::mutex> guard{e.reg->mtx};
-        n.entry->removing = true;
-      }
-      set_state(e, n, state_after(outcome));
-      if (listens<child_stopped>(e)) {
-        auto ev = make_event<child_stopped>(header(e, &n));
-        ev.state = n.state;
-        ev.reason = msg.reason;
-        ev.removed = n.entry != nullptr;
-        deliver(e, ev);
-      }
-      break;
-    case exit_outcome::dead: {
-      // Failure: count it (services, unless the supervisor is stopping),
-      // report it, then cancel the node's subtree and its group.
-      set_state(e, n, node_state::dead);
-      if (n.entry && !e.stopping)
-        count_failure(e);
-      if (listens<child_failed>(e)) {
-        auto ev = make_event<child_failed>(header(e, &n));
-        ev.reason = msg.reason ? msg.reason
-                               : make_error(errc::returned_without_done, n.dn);
-        ev.restarting = !e.stopping && !(n.entry && e.paused);
-        deliver(e, ev);
-      }
-      cancel(e, n);
-      cancel_group(e, n);
-      break;
-    }
-    case exit_outcome::terminate_tree:
-      // This engine stops, and ends with this reason (see end_reason()).
-      set_state(e, n, state_after(outcome));
-      if (listens<child_stopped>(e)) {
-        auto ev = make_event<child_stopped>(header(e, &n));
-        ev.state = n.state;
-        ev.reason = msg.reason;
-        deliver(e, ev);
-      }
-      begin_stop(e, msg.reason);
-      break;
-  }
+  if (e.starting == n.id)
+    e.starting = 0;
+  if (n.entry && !e.stopping && !n.removing)
+    service_exit(e, n, msg.reason, done);
+  else
+    node_exit(e, n, msg.reason, done);
+  if (e.stopping)
+    stop_next(e);
   gc(e);
+  pump_starts(e);
   maybe_finish(e);
 }
 
@@ -687,8 +1100,11 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
     return;
   auto& n = *i->second;
   n.delays.reset(); // healthy and done both reset the backoff
-  if (static_cast<signal_type>(s) == signal_type::healthy && n.running)
+  if (static_cast<signal_type>(s) == signal_type::healthy && n.running) {
     set_state(e, n, node_state::healthy);
+    if (n.entry && n.entry->ready == child_spec::ready_t::healthy)
+      mark_up(e, n);
+  }
 }
 
 // The backoff of node `id` ran out: start it unless it was cancelled since.
@@ -703,7 +1119,8 @@ void on_backoff_over(engine& e, uint64_t id, uint64_t token) {
 
 // -- requests from a supervisor handle ----------------------------------------------
 
-// add(): the registration is in the handle; start it now, even during a pause.
+// add()/start_child(): the registration is in the handle; queue its start
+// now, even during a pause (suture: add ignores backoff).
 void on_add(engine& e, uint32_t service) {
   if (e.stopping)
     return; // registered; a later run starts it
@@ -717,10 +1134,11 @@ void on_add(engine& e, uint32_t service) {
   }
   if (e.by_service.count(service) > 0)
     return; // already started by this run's initial start
-  start(e, make_service(e, *entry));
+  enqueue_start(e, make_service(e, *entry));
 }
 
-// remove(): stop the service; it is forgotten once its subtree has stopped.
+// remove()/delete_child(): stop the service by its shutdown spec; it is
+// forgotten once its subtree has stopped.
 void on_remove(engine& e, uint32_t service) {
   auto i = e.by_service.find(service);
   if (i == e.by_service.end() || i->second->removing)
@@ -729,11 +1147,51 @@ void on_remove(engine& e, uint32_t service) {
   n->removing = true;
   e.leaving.push_back(n);
   cancel(e, *n);
-  if (n->running)
-    e.self->delayed_send(e.self, e.opts.stop_timeout, remove_timeout_atom::value, n->id,
-                         n->number);
+  arm_shutdown(e, *n);
   gc(e); // a service that was not running goes at once
   maybe_finish(e);
+}
+
+// terminate_child(): stop it by its shutdown spec and keep the spec (a
+// temporary child's goes).
+void on_terminate(engine& e, uint32_t service) {
+  auto i = e.by_service.find(service);
+  if (i == e.by_service.end() || i->second->removing || e.stopping)
+    return;
+  auto& n = *i->second;
+  if (n.running) {
+    n.terminating = true;
+    cancel(e, n);
+    arm_shutdown(e, n);
+    return;
+  }
+  // Not running (waiting out a backoff, queued, or idle): settle it now.
+  cancel(e, n);
+  if (n.entry->restart == restart_type::temporary)
+    leave(e, n);
+  else
+    park(e, n);
+  gc(e);
+}
+
+// restart_child(): start an idle service again (not counted as a restart).
+void on_restart(engine& e, uint32_t service) {
+  auto i = e.by_service.find(service);
+  if (i == e.by_service.end() || e.stopping)
+    return;
+  auto& n = *i->second;
+  if (n.running || !n.idle)
+    return;
+  n.idle = false;
+  n.manual = true;
+  {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    n.entry->idle = false;
+  }
+  drop_children(e, n);
+  n.cancelled = false;
+  n.inc.reset();
+  enqueue_start(e, n);
 }
 
 // -- the actor -------------------------------------------------------------------
@@ -765,12 +1223,16 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
         ep->tree_end->finish(reason, hung);
       }
     }
+    // Our names leave the table.
+    for (auto& [id, n] : ep->by_id)
+      ep->names->erase(n->dn, n);
     // Incarnations hold a handle to this actor, and this actor's handlers
     // hold the engine: drop the node table to break the cycle.
     ep->by_addr.clear();
     ep->by_id.clear();
     ep->by_service.clear();
     ep->leaving.clear();
+    ep->group_restart.clear();
     ep->root.reset();
     ep->host.reset();
   });
@@ -779,13 +1241,19 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
     [ep](signal_atom, uint64_t id, uint64_t number, int32_t s) {
       on_signal(*ep, id, number, s);
     },
+    [ep](up_atom, uint64_t id, uint64_t number) { on_up(*ep, id, number); },
     [ep](start_atom, uint64_t id, uint64_t token) { on_backoff_over(*ep, id, token); },
+    [ep](start_timeout_atom, uint64_t id, uint64_t number) {
+      on_start_timeout(*ep, id, number);
+    },
     [ep](stop_atom) { begin_stop(*ep, caf::error{}); },
     [ep](stop_timeout_atom) { on_stop_timeout(*ep); },
     [ep](add_atom, uint32_t service) { on_add(*ep, service); },
     [ep](remove_atom, uint32_t service) { on_remove(*ep, service); },
-    [ep](remove_timeout_atom, uint64_t id, uint64_t number) {
-      on_remove_timeout(*ep, id, number);
+    [ep](terminate_atom, uint32_t service) { on_terminate(*ep, service); },
+    [ep](restart_atom, uint32_t service) { on_restart(*ep, service); },
+    [ep](child_stop_timeout_atom, uint64_t id, uint64_t number) {
+      on_child_stop_timeout(*ep, id, number);
     },
     [ep](resume_atom, uint64_t token) { on_resume(*ep, token); },
   };
@@ -798,6 +1266,7 @@ engine_ptr make_engine(caf::event_based_actor* self, engine_options opts) {
     opts.sink = std::make_shared<const log_sink>(stderr_sink());
   ep->rng.seed(opts.seed != 0 ? opts.seed : std::random_device{}());
   ep->opts = std::move(opts);
+  ep->names = name_table::of(self->system());
   return ep;
 }
 
@@ -811,8 +1280,12 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
   if (host)
     ep->host.emplace(*host);
   auto behavior = engine_behavior(ep);
+  if (auto& limit = shared->sp.restart_intensity)
+    ep->intensity.emplace(limit->max_restarts, limit->period);
   auto* top = make_node(*ep, nullptr, std::move(dn), {});
   top->state = node_state::healthy; // runs as long as the engine does
+  if (!host) // hosted: the parent already names this DN
+    ep->names->started(top->dn, top, caf::actor{self}, 0, self->clock().now());
   std::vector<service_entry*> initial;
   {
     std::lock_guard<std::mutex> guard{shared->mtx};
@@ -820,8 +1293,9 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
       if (!entry.removing)
         initial.push_back(&entry);
   }
-  for (auto* entry : initial)
-    start(*ep, make_service(*ep, *entry));
+  for (auto* entry : initial) // in add order, one at a time
+    ep->start_queue.push_back(make_service(*ep, *entry).id);
+  pump_starts(*ep);
   return behavior;
 }
 

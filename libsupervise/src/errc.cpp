@@ -28,6 +28,10 @@ const char* to_string(errc x) noexcept {
     case errc::would_deadlock: return "would_deadlock";
     case errc::still_running: return "still_running";
     case errc::not_standalone: return "not_standalone";
+    case errc::shutdown: return "shutdown";
+    case errc::start_failed: return "start_failed";
+    case errc::unknown_child: return "unknown_child";
+    case errc::child_running: return "child_running";
   }
   return "unknown";
 }

@@ -32,8 +32,12 @@ using stop_atom = caf::atom_constant<caf::atom("sv_stop")>;
 using stop_timeout_atom = caf::atom_constant<caf::atom("sv_stopto")>;
 using add_atom = caf::atom_constant<caf::atom("sv_add")>;
 using remove_atom = caf::atom_constant<caf::atom("sv_remove")>;
-using remove_timeout_atom = caf::atom_constant<caf::atom("sv_rmto")>;
 using resume_atom = caf::atom_constant<caf::atom("sv_resume")>;
+using up_atom = caf::atom_constant<caf::atom("sv_up")>;
+using start_timeout_atom = caf::atom_constant<caf::atom("sv_startto")>;
+using child_stop_timeout_atom = caf::atom_constant<caf::atom("sv_chstop")>;
+using terminate_atom = caf::atom_constant<caf::atom("sv_termin")>;
+using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
 
 struct incarnation {
   incarnation(std::string dn_, uint64_t node, uint64_t num, caf::actor sup,

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "supervise/child_spec.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise {
@@ -30,7 +31,45 @@ caf::error spec::validate() const {
     return bad("backoff_jitter", fmt::format("{}", backoff_jitter), "must be in [0, 1]");
   if (timeout.count() < 0)
     return bad("timeout", ns(timeout), "must be >= 0");
+  if (restart_intensity && restart_intensity->period.count() <= 0)
+    return bad("restart_intensity.period", ns(restart_intensity->period), "must be > 0");
   return {};
+}
+
+const char* to_string(strategy x) noexcept {
+  switch (x) {
+    case strategy::one_for_one: return "one_for_one";
+    case strategy::one_for_all: return "one_for_all";
+    case strategy::rest_for_one: return "rest_for_one";
+    case strategy::simple_one_for_one: return "simple_one_for_one";
+  }
+  return "?";
+}
+
+const char* to_string(auto_shutdown x) noexcept {
+  switch (x) {
+    case auto_shutdown::never: return "never";
+    case auto_shutdown::any_significant: return "any_significant";
+    case auto_shutdown::all_significant: return "all_significant";
+  }
+  return "?";
+}
+
+const char* to_string(restart_type x) noexcept {
+  switch (x) {
+    case restart_type::permanent: return "permanent";
+    case restart_type::transient: return "transient";
+    case restart_type::temporary: return "temporary";
+  }
+  return "?";
+}
+
+const char* to_string(child_type x) noexcept {
+  switch (x) {
+    case child_type::worker: return "worker";
+    case child_type::supervisor: return "supervisor";
+  }
+  return "?";
 }
 
 } // namespace supervise

@@ -67,31 +67,210 @@ const std::string& supervisor::name() const noexcept { return shared_->name; }
 
 const spec& supervisor::config() const noexcept { return shared_->sp; }
 
-caf::expected<service_token> supervisor::add(std::string name, runnable r) {
-  if (auto err = detail::validate_name(name))
-    return err;
+namespace {
+
+// Registers `cs` (validated) and tells a running engine. With `waiter`, the
+// engine reports when the child is up or failed to start.
+caf::expected<service_token> register_child(detail::supervisor_shared& sh, child_spec cs,
+                                            std::shared_ptr<detail::start_waiter> waiter) {
   caf::actor engine;
   uint32_t id;
   {
-    std::lock_guard<std::mutex> guard{shared_->mtx};
-    if (!r)
-      return make_error(errc::empty_runnable, shared_->name + "." + name);
-    if (shared_->phase == detail::run_phase::finished)
-      return make_error(errc::not_running, shared_->name);
-    for (auto& [other, entry] : shared_->services)
-      if (!entry.removing && entry.name == name)
-        return make_error(errc::duplicate_name, shared_->name + "." + name);
-    id = shared_->next_service++;
-    auto& entry = shared_->services[id];
+    std::lock_guard<std::mutex> guard{sh.mtx};
+    if (cs.id.empty() && sh.sp.strategy == strategy::simple_one_for_one)
+      cs.id = "child-" + std::to_string(sh.next_generated++);
+    if (auto err = detail::validate_name(cs.id))
+      return err;
+    if (!cs.start)
+      return make_error(errc::empty_runnable, sh.name + "." + cs.id);
+    if (cs.significant && cs.restart == restart_type::permanent)
+      return make_error(errc::invalid_option,
+                        sh.name + "." + cs.id + ": significant with restart permanent");
+    if (cs.significant && sh.sp.shutdown_when == auto_shutdown::never)
+      return make_error(errc::invalid_option,
+                        sh.name + "." + cs.id + ": significant under auto_shutdown never");
+    if (cs.shutdown && cs.shutdown->kind == shutdown_spec::timeout
+        && cs.shutdown->time.count() < 0)
+      return make_error(errc::invalid_option, sh.name + "." + cs.id + ": negative shutdown");
+    if (sh.phase == detail::run_phase::finished)
+      return make_error(errc::not_running, sh.name);
+    if (sh.by_name.count(cs.id) > 0)
+      return make_error(errc::duplicate_name, sh.name + "." + cs.id);
+    id = sh.next_service++;
+    auto& entry = sh.services[id];
     entry.id = id;
-    entry.name = std::move(name);
-    entry.body = std::move(r);
-    engine = shared_->engine;
+    entry.name = cs.id;
+    entry.body = std::move(cs.start);
+    entry.restart = cs.restart;
+    entry.type = cs.type;
+    entry.shutdown = cs.shutdown ? *cs.shutdown
+                                 : (cs.type == child_type::supervisor
+                                      ? shutdown_spec::wait_forever()
+                                      : shutdown_spec::after(sh.sp.timeout));
+    entry.significant = cs.significant;
+    entry.ready = cs.ready;
+    entry.start_timeout = cs.start_timeout;
+    entry.waiter = std::move(waiter);
+    sh.by_name.emplace(cs.id, id);
+    engine = sh.engine;
   }
-  // Running: the engine starts it when this arrives (not waited for).
+  // Running: the engine queues its start when this arrives (not waited for).
   if (engine)
     caf::anon_send(engine, detail::add_atom::value, id);
-  return service_token{shared_->id, id};
+  return service_token{sh.id, id};
+}
+
+// Waits (bounded) until `w` is done; the child's start result.
+caf::error await_start(detail::supervisor_shared& sh, detail::start_waiter& w,
+                       std::chrono::nanoseconds timeout, const std::string& what) {
+  std::unique_lock<std::mutex> guard{sh.mtx};
+  auto settled = [&] {
+    return w.done || sh.phase == detail::run_phase::finished
+           || (sh.phase == detail::run_phase::idle && sh.ever_ran);
+  };
+  if (!sh.cv.wait_for(guard, timeout, settled))
+    return make_error(errc::timeout, what + " not up yet");
+  if (!w.done)
+    return make_error(errc::not_running, sh.name + " ended before " + what + " was up");
+  return w.error;
+}
+
+// The registration of child `id` (caller holds the lock), or null.
+detail::service_entry* find_child(detail::supervisor_shared& sh, const std::string& id) {
+  auto i = sh.by_name.find(id);
+  if (i == sh.by_name.end())
+    return nullptr;
+  auto j = sh.services.find(i->second);
+  return j == sh.services.end() ? nullptr : &j->second;
+}
+
+} // namespace
+
+caf::expected<service_token> supervisor::add(std::string name, runnable r) {
+  child_spec cs;
+  cs.id = std::move(name);
+  cs.start = std::move(r);
+  return register_child(*shared_, std::move(cs), nullptr);
+}
+
+caf::expected<service_token> supervisor::start_child(child_spec cs,
+                                                     std::chrono::nanoseconds timeout) {
+  if (detail::inside_hook())
+    return make_error(errc::would_deadlock, "start_child inside an event hook");
+  auto waiter = std::make_shared<detail::start_waiter>();
+  auto token = register_child(*shared_, std::move(cs), waiter);
+  if (!token)
+    return token;
+  {
+    std::lock_guard<std::mutex> guard{shared_->mtx};
+    if (shared_->phase == detail::run_phase::idle)
+      return token; // registered: it starts with the supervisor
+  }
+  auto what = shared_->name + " child " + std::to_string(token->service);
+  if (auto err = await_start(*shared_, *waiter, timeout, what))
+    return err;
+  return token;
+}
+
+caf::error supervisor::terminate_child(const std::string& id) {
+  if (detail::inside_hook())
+    return make_error(errc::would_deadlock, "terminate_child inside an event hook");
+  caf::actor engine;
+  uint32_t service;
+  {
+    std::lock_guard<std::mutex> guard{shared_->mtx};
+    if (auto err = check_running(*shared_))
+      return err;
+    auto* entry = find_child(*shared_, id);
+    if (!entry)
+      return make_error(errc::unknown_child, shared_->name + "." + id);
+    service = entry->id;
+    engine = shared_->engine;
+  }
+  caf::anon_send(engine, detail::terminate_atom::value, service);
+  // Stopped: idle (kept) or gone (temporary); or the supervisor ended.
+  std::unique_lock<std::mutex> guard{shared_->mtx};
+  shared_->cv.wait(guard, [&] {
+    auto i = shared_->services.find(service);
+    return i == shared_->services.end() || (i->second.idle && !i->second.running)
+           || (shared_->phase != detail::run_phase::standalone
+               && shared_->phase != detail::run_phase::hosted);
+  });
+  return {};
+}
+
+caf::error supervisor::restart_child(const std::string& id, std::chrono::nanoseconds timeout) {
+  if (detail::inside_hook())
+    return make_error(errc::would_deadlock, "restart_child inside an event hook");
+  caf::actor engine;
+  uint32_t service;
+  auto waiter = std::make_shared<detail::start_waiter>();
+  {
+    std::lock_guard<std::mutex> guard{shared_->mtx};
+    if (auto err = check_running(*shared_))
+      return err;
+    auto* entry = find_child(*shared_, id);
+    if (!entry)
+      return make_error(errc::unknown_child, shared_->name + "." + id);
+    if (entry->running || !entry->idle)
+      return make_error(errc::child_running, shared_->name + "." + id);
+    entry->waiter = waiter;
+    service = entry->id;
+    engine = shared_->engine;
+  }
+  caf::anon_send(engine, detail::restart_atom::value, service);
+  return await_start(*shared_, *waiter, timeout, shared_->name + "." + id);
+}
+
+caf::error supervisor::delete_child(const std::string& id) {
+  caf::actor engine;
+  uint32_t service;
+  {
+    std::lock_guard<std::mutex> guard{shared_->mtx};
+    if (auto err = check_running(*shared_))
+      return err;
+    auto* entry = find_child(*shared_, id);
+    if (!entry)
+      return make_error(errc::unknown_child, shared_->name + "." + id);
+    if (entry->running || !entry->idle)
+      return make_error(errc::child_running, shared_->name + "." + id);
+    entry->removing = true;
+    shared_->by_name.erase(id);
+    service = entry->id;
+    engine = shared_->engine;
+  }
+  caf::anon_send(engine, detail::remove_atom::value, service);
+  return {};
+}
+
+caf::expected<std::vector<child_info>> supervisor::which_children() const {
+  std::lock_guard<std::mutex> guard{shared_->mtx};
+  if (auto err = check_running(*shared_))
+    return err;
+  std::vector<child_info> out;
+  for (auto& [id, e] : shared_->services)
+    if (!e.removing)
+      out.push_back({e.name, e.dn, e.actor, e.state, e.type, e.restart, e.restarts, e.idle});
+  return out;
+}
+
+caf::expected<child_counts> supervisor::count_children() const {
+  std::lock_guard<std::mutex> guard{shared_->mtx};
+  if (auto err = check_running(*shared_))
+    return err;
+  child_counts out;
+  for (auto& [id, e] : shared_->services) {
+    if (e.removing)
+      continue;
+    ++out.specs;
+    if (e.running)
+      ++out.active;
+    if (e.type == child_type::supervisor)
+      ++out.supervisors;
+    else
+      ++out.workers;
+  }
+  return out;
 }
 
 caf::expected<service_token> supervisor::add(supervisor& child) {
@@ -113,6 +292,7 @@ caf::error supervisor::remove(service_token t) {
       return make_error(errc::unknown_token,
                         token_text(t) + " of " + shared_->name + ": never issued or removed");
     i->second.removing = true; // leaves services() at once
+    shared_->by_name.erase(i->second.name);
     engine = shared_->engine;
   }
   caf::anon_send(engine, detail::remove_atom::value, t.service);
@@ -135,6 +315,7 @@ caf::error supervisor::remove_and_wait(service_token t, std::chrono::nanoseconds
                         token_text(t) + " of " + shared_->name + ": never issued or removed");
     if (!i->second.removing) {
       i->second.removing = true;
+      shared_->by_name.erase(i->second.name);
       engine = shared_->engine;
     }
   }

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -18,18 +19,37 @@
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
 
+#include "supervise/child_spec.hpp"
+#include "supervise/errc.hpp"
 #include "supervise/supervisor.hpp"
 
 namespace supervise::detail {
+
+/// A caller of start_child/restart_child waiting for the child to be up.
+struct start_waiter {
+  bool done = false;
+  caf::error error; // none: the child is up
+};
 
 struct service_entry {
   uint32_t id = 0;
   std::string name;
   runnable body;
+  restart_type restart = restart_type::permanent;
+  shutdown_spec shutdown;
+  child_type type = child_type::worker;
+  bool significant = false;
+  child_spec::ready_t ready = child_spec::ready_t::started;
+  std::chrono::nanoseconds start_timeout{0};
+
   bool removing = false; // remove() called: no longer listed, not restarted
   bool running = false;  // an actor of it is alive
+  bool idle = false;     // kept spec, not running, not to be restarted
   std::string dn;        // of the current or last incarnation
   node_state state = node_state::new_;
+  caf::actor actor;      // the current incarnation
+  uint64_t restarts = 0;
+  std::shared_ptr<start_waiter> waiter;
 };
 
 enum class run_phase {
@@ -56,6 +76,24 @@ struct supervisor_shared {
   caf::actor engine; // the actor of the current run
   uint32_t next_service = 1;
   std::map<uint32_t, service_entry> services; // ordered: add order
+  std::unordered_map<std::string, uint32_t> by_name; // listed (not removed) services
+  uint32_t next_generated = 1; // simple_one_for_one ids: child-<n>
+
+  /// Forgets a service's registration (engine, under mtx).
+  void erase_locked(uint32_t id) {
+    auto i = services.find(id);
+    if (i == services.end())
+      return;
+    auto j = by_name.find(i->second.name);
+    if (j != by_name.end() && j->second == id)
+      by_name.erase(j);
+    if (i->second.waiter && !i->second.waiter->done) {
+      i->second.waiter->done = true;
+      i->second.waiter->error = make_error(errc::start_failed, i->second.dn + ": removed");
+    }
+    services.erase(i);
+    cv.notify_all();
+  }
   caf::error final_error;                      // of the standalone run
   std::vector<unstopped_child> report;         // of the standalone run
 

@@ -63,6 +63,18 @@ enum class errc : uint8_t {
   /// supervisor: stop()/wait() on a supervisor that runs inside a parent;
   /// its parent owns its life (remove it there).
   not_standalone,
+  /// Exit reason: a clean stop with a reason (OTP's {shutdown, Term}); a
+  /// supervisor that gives up (restart intensity) or shuts itself down
+  /// (auto_shutdown) ends with it. Clean for transient children.
+  shutdown,
+  /// A child failed while starting (threw or exited before it was up);
+  /// names the child and its reason. Also a supervisor's exit reason when
+  /// its initial start failed.
+  start_failed,
+  /// supervisor: no child has this id.
+  unknown_child,
+  /// supervisor: the child runs (restart_child/delete_child need it stopped).
+  child_running,
 };
 
 /// Human readable name of `x`, e.g. "do_not_restart".

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <caf/error.hpp>
@@ -19,6 +20,39 @@
 #include "supervise/node_state.hpp"
 
 namespace supervise {
+
+/// Which children restart when one fails (OTP's strategies).
+enum class strategy {
+  /// Only that child (suture's only strategy).
+  one_for_one,
+  /// All children: the others are stopped in reverse start order, then all
+  /// start again in order. Counts as one restart.
+  one_for_all,
+  /// The failed child and every child started after it, as one_for_all.
+  rest_for_one,
+  /// one_for_one for many alike, dynamic children: start_child may leave the
+  /// id empty (one is made), and stop is parallel under one shared timeout
+  /// instead of one child at a time.
+  simple_one_for_one,
+};
+
+/// When significant children ending make the supervisor stop itself.
+enum class auto_shutdown {
+  never,           ///< significant children are refused
+  any_significant, ///< when any significant child ended and is not restarted
+  all_significant, ///< when no significant child is left running
+};
+
+/// OTP's restart intensity: more than `max_restarts` restarts within
+/// `period` make the supervisor give up: it stops its children in reverse
+/// order and exits with errc::shutdown ("reached_max_restart_intensity").
+struct intensity {
+  size_t max_restarts = 1;
+  std::chrono::nanoseconds period = std::chrono::seconds(5);
+};
+
+const char* to_string(strategy x) noexcept;
+const char* to_string(auto_shutdown x) noexcept;
 
 struct spec {
   /// Receives every event (event.hpp). Null: events of a nested supervisor
@@ -57,6 +91,18 @@ struct spec {
   /// termination up.
   bool dont_propagate_termination = false;
 
+  /// Which children restart together (default: one_for_one, as in suture).
+  supervise::strategy strategy = supervise::strategy::one_for_one;
+
+  /// Restart intensity; unset (the default): no limit, suture's decaying
+  /// counter and backoff only. Both compose: every restart decision counts
+  /// against the intensity window when it is made, even one a backoff pause
+  /// then delays, so a storm escalates even while paused.
+  std::optional<supervise::intensity> restart_intensity;
+
+  /// Whether significant children ending stop this supervisor.
+  supervise::auto_shutdown shutdown_when = supervise::auto_shutdown::never;
+
   /// Where log lines go; null: the parent's sink when hosted, else stderr.
   log_sink sink;
 
@@ -69,7 +115,8 @@ struct spec {
 
   /// errc::invalid_option naming the field and the value when: decay <= 0,
   /// threshold <= 0 or NaN, backoff < 0, jitter outside [0, 1] or NaN,
-  /// timeout < 0.
+  /// timeout < 0, restart_intensity with period <= 0 (max_restarts 0 is
+  /// valid, as in OTP: the first failure escalates).
   caf::error validate() const;
 };
 

@@ -40,6 +40,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
+#include "supervise/child_spec.hpp"
 #include "supervise/node_state.hpp"
 #include "supervise/runnable.hpp"
 #include "supervise/spec.hpp"
@@ -65,6 +66,26 @@ struct service_info {
   std::string name;
   std::string dn;   ///< as of the current incarnation of the supervisor
   node_state state; ///< NEW before it runs, or while it waits out a backoff
+};
+
+/// One child as which_children() lists it (OTP's which_children).
+struct child_info {
+  std::string id;
+  std::string dn;
+  caf::actor actor; ///< the current incarnation; null when not running
+  node_state state = node_state::new_;
+  child_type type = child_type::worker;
+  restart_type restart = restart_type::permanent;
+  uint64_t restarts = 0; ///< incarnations started after the first
+  bool idle = false;     ///< kept, not running, not to be restarted
+};
+
+/// OTP's count_children.
+struct child_counts {
+  size_t specs = 0;       ///< children known (listed)
+  size_t active = 0;      ///< with a running actor
+  size_t supervisors = 0; ///< of type supervisor
+  size_t workers = 0;     ///< of type worker
 };
 
 /// A child that did not stop when its supervisor stopped.
@@ -103,6 +124,41 @@ public:
   /// (a standalone supervisor that has stopped; suture silently returns a
   /// zero token).
   caf::expected<service_token> add(std::string name, runnable r);
+
+  /// Adds a child by its full spec (OTP's start_child) and waits until it is
+  /// up (child_spec::ready) or failed to start, at most `timeout`. Before the
+  /// supervisor runs it is only registered (it starts with it). Errors: those
+  /// of add(); invalid_option (significant with permanent or under
+  /// auto_shutdown::never, naming the child); start_failed (the child threw or
+  /// ended before it was up: the spec is discarded, as in OTP); timeout;
+  /// would_deadlock (inside a hook). Under simple_one_for_one an empty id
+  /// becomes "child-<n>".
+  caf::expected<service_token> start_child(child_spec cs,
+                                           std::chrono::nanoseconds timeout = std::chrono::seconds(5));
+
+  /// Stops a child by its shutdown spec and keeps its spec (a temporary
+  /// child's goes); waits until it has stopped. Stopping it this way is never
+  /// a failure and never triggers auto_shutdown. Errors: unknown_child,
+  /// not_started, not_running, would_deadlock.
+  caf::error terminate_child(const std::string& id);
+
+  /// Starts a kept child that is not running (after terminate_child, or a
+  /// transient child that ended cleanly) and waits until it is up. Not counted
+  /// as a restart; a start failure is returned, not retried. Errors:
+  /// unknown_child, child_running, start_failed, timeout, not_started,
+  /// not_running, would_deadlock.
+  caf::error restart_child(const std::string& id,
+                           std::chrono::nanoseconds timeout = std::chrono::seconds(5));
+
+  /// Forgets a kept child that is not running. Errors: unknown_child,
+  /// child_running, not_started, not_running.
+  caf::error delete_child(const std::string& id);
+
+  /// Every known child in start order. Errors: not_started, not_running.
+  caf::expected<std::vector<child_info>> which_children() const;
+
+  /// Counts as OTP's count_children. Errors: not_started, not_running.
+  caf::expected<child_counts> count_children() const;
 
   /// Adds `child` (a supervisor) under its own name: add(child.name(),
   /// child.as_runnable()). Events of `child` without its own hook go to this

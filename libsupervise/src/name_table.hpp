@@ -1,0 +1,58 @@
+// name_table.hpp (private) — the per-actor-system table behind names.hpp.
+//
+// Engines write (on start, state change, exit, and when a node is dropped);
+// clients read. One mutex: writes are a hash lookup and a few stores, and
+// watchers are messaged only when a DN has any.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "supervise/node_state.hpp"
+
+namespace supervise::detail {
+
+class name_table {
+public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  /// The table of `sys` (made on first use).
+  static std::shared_ptr<name_table> of(caf::actor_system& sys);
+
+  /// A new incarnation of `dn` runs as `actor` (owner: the engine's node).
+  void started(const std::string& dn, const void* owner, const caf::actor& actor,
+               uint64_t restarts, time_point now);
+  void state(const std::string& dn, const void* owner, node_state s);
+  /// The incarnation of `dn` exited.
+  void down(const std::string& dn, const void* owner);
+  /// The node is gone for good (only if `owner` still owns the DN).
+  void erase(const std::string& dn, const void* owner);
+
+  struct row {
+    const void* owner = nullptr;
+    caf::actor actor;
+    node_state state = node_state::new_;
+    uint64_t restarts = 0;
+    time_point since{};
+    uint64_t seq = 0; // registration order: start order among siblings
+  };
+
+  std::mutex mtx;
+  std::unordered_map<std::string, row> rows;                         // guarded by mtx
+  std::unordered_map<std::string, std::vector<caf::actor>> watchers; // guarded by mtx
+
+  /// Sends (name_changed_atom, dn, actor) to the watchers of dn; mtx held.
+  void notify_locked(const std::string& dn, const caf::actor& actor);
+
+private:
+  uint64_t next_seq_ = 1;
+};
+
+} // namespace supervise::detail

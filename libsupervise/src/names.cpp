@@ -1,0 +1,216 @@
+// names.cpp — the stable-name table and the snapshot renderers.
+#include "supervise/names.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <fmt/format.h>
+
+#include "name_table.hpp"
+#include "supervise/errc.hpp"
+
+namespace supervise {
+
+namespace detail {
+
+std::shared_ptr<name_table> name_table::of(caf::actor_system& sys) {
+  static std::mutex mtx;
+  static std::map<const caf::actor_system*, std::shared_ptr<name_table>> tables;
+  std::lock_guard<std::mutex> guard{mtx};
+  auto& t = tables[&sys];
+  if (!t)
+    t = std::make_shared<name_table>();
+  return t;
+}
+
+void name_table::notify_locked(const std::string& dn, const caf::actor& actor) {
+  auto i = watchers.find(dn);
+  if (i == watchers.end())
+    return;
+  for (auto& w : i->second)
+    caf::anon_send(w, name_changed_atom::value, dn, actor);
+}
+
+void name_table::started(const std::string& dn, const void* owner, const caf::actor& actor,
+                         uint64_t restarts, time_point now) {
+  std::lock_guard<std::mutex> guard{mtx};
+  auto& r = rows[dn];
+  if (r.owner != owner) {
+    r.owner = owner;
+    r.seq = next_seq_++;
+  }
+  r.actor = actor;
+  r.state = node_state::new_;
+  r.restarts = restarts;
+  r.since = now;
+  notify_locked(dn, actor);
+}
+
+void name_table::state(const std::string& dn, const void* owner, node_state s) {
+  std::lock_guard<std::mutex> guard{mtx};
+  auto i = rows.find(dn);
+  if (i != rows.end() && i->second.owner == owner)
+    i->second.state = s;
+}
+
+void name_table::down(const std::string& dn, const void* owner) {
+  std::lock_guard<std::mutex> guard{mtx};
+  auto i = rows.find(dn);
+  if (i == rows.end() || i->second.owner != owner || !i->second.actor)
+    return;
+  i->second.actor = nullptr;
+  notify_locked(dn, nullptr);
+}
+
+void name_table::erase(const std::string& dn, const void* owner) {
+  std::lock_guard<std::mutex> guard{mtx};
+  auto i = rows.find(dn);
+  if (i == rows.end() || i->second.owner != owner)
+    return;
+  bool had_actor = static_cast<bool>(i->second.actor);
+  rows.erase(i);
+  if (had_actor)
+    notify_locked(dn, nullptr);
+}
+
+} // namespace detail
+
+caf::expected<caf::actor> whereis(caf::actor_system& sys, const std::string& dn) {
+  auto t = detail::name_table::of(sys);
+  std::lock_guard<std::mutex> guard{t->mtx};
+  auto i = t->rows.find(dn);
+  if (i == t->rows.end())
+    return make_error(errc::unknown_child, dn);
+  if (!i->second.actor)
+    return make_error(errc::not_running, dn);
+  return i->second.actor;
+}
+
+void watch_name(caf::actor_system& sys, const std::string& dn, const caf::actor& listener) {
+  auto t = detail::name_table::of(sys);
+  std::lock_guard<std::mutex> guard{t->mtx};
+  t->watchers[dn].push_back(listener);
+  auto i = t->rows.find(dn);
+  if (i != t->rows.end() && i->second.actor)
+    caf::anon_send(listener, name_changed_atom::value, dn, i->second.actor);
+}
+
+void unwatch_name(caf::actor_system& sys, const std::string& dn, const caf::actor& listener) {
+  auto t = detail::name_table::of(sys);
+  std::lock_guard<std::mutex> guard{t->mtx};
+  auto i = t->watchers.find(dn);
+  if (i == t->watchers.end())
+    return;
+  auto& v = i->second;
+  v.erase(std::remove(v.begin(), v.end(), listener), v.end());
+  if (v.empty())
+    t->watchers.erase(i);
+}
+
+std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_dn) {
+  struct item {
+    std::string dn;
+    detail::name_table::row row;
+  };
+  std::vector<item> items;
+  {
+    auto t = detail::name_table::of(sys);
+    std::lock_guard<std::mutex> guard{t->mtx};
+    auto prefix = root_dn + ".";
+    for (auto& [dn, row] : t->rows)
+      if (dn == root_dn || dn.compare(0, prefix.size(), prefix) == 0)
+        items.push_back({dn, row});
+  }
+  // Depth-first, siblings in start (registration) order: sort by the path of
+  // sequence numbers from the root down.
+  std::map<std::string, uint64_t> seq_of;
+  for (auto& x : items)
+    seq_of[x.dn] = x.row.seq;
+  auto path = [&](const std::string& dn) {
+    std::vector<uint64_t> out;
+    for (size_t pos = 0;;) {
+      auto dot = dn.find('.', pos);
+      auto prefix = dn.substr(0, dot);
+      if (prefix.size() >= root_dn.size()) {
+        auto i = seq_of.find(prefix);
+        out.push_back(i == seq_of.end() ? 0 : i->second);
+      }
+      if (dot == std::string::npos)
+        break;
+      pos = dot + 1;
+    }
+    return out;
+  };
+  std::vector<std::pair<std::vector<uint64_t>, size_t>> keys;
+  for (size_t i = 0; i < items.size(); ++i)
+    keys.emplace_back(path(items[i].dn), i);
+  std::sort(keys.begin(), keys.end());
+  auto now = sys.clock().now();
+  auto root_depth = std::count(root_dn.begin(), root_dn.end(), '.');
+  std::vector<node_info> out;
+  for (auto& [key, index] : keys) {
+    auto& x = items[index];
+    node_info n;
+    n.dn = x.dn;
+    n.depth = static_cast<int>(std::count(x.dn.begin(), x.dn.end(), '.') - root_depth);
+    n.state = x.row.state;
+    n.restarts = x.row.restarts;
+    if (x.row.actor) {
+      n.uptime = now - x.row.since;
+      n.actor = x.row.actor.id();
+    }
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+namespace {
+
+std::string last_name(const std::string& dn) {
+  auto dot = dn.rfind('.');
+  return dot == std::string::npos ? dn : dn.substr(dot + 1);
+}
+
+} // namespace
+
+std::string render_text(const std::vector<node_info>& nodes) {
+  std::string out;
+  for (auto& n : nodes) {
+    auto name = std::string(static_cast<size_t>(n.depth) * 2, ' ') + last_name(n.dn);
+    auto up = n.actor ? fmt::format("{:.1f}s", std::chrono::duration<double>(n.uptime).count())
+                      : std::string{"-"};
+    auto actor = n.actor ? fmt::format("#{}", n.actor) : std::string{"-"};
+    out += fmt::format("{:<24} {:<8}  restarts={:<4} up={:<8} actor={}\n", name,
+                       to_string(n.state), n.restarts, up, actor);
+  }
+  return out;
+}
+
+std::string render_dot(const std::vector<node_info>& nodes) {
+  auto color = [](node_state s) {
+    switch (s) {
+      case node_state::healthy: return "palegreen";
+      case node_state::dead: return "salmon";
+      case node_state::done: return "lightblue";
+      case node_state::canceled: return "lightgrey";
+      case node_state::new_: break;
+    }
+    return "lightyellow";
+  };
+  std::string out = "digraph supervision {\n  node [shape=box, style=filled];\n";
+  for (auto& n : nodes)
+    out += fmt::format("  \"{}\" [label=\"{}\\n{} r={}\", fillcolor={}];\n", n.dn,
+                       last_name(n.dn), to_string(n.state), n.restarts, color(n.state));
+  for (auto& n : nodes) {
+    auto dot = n.dn.rfind('.');
+    if (dot == std::string::npos || n.depth == 0)
+      continue;
+    out += fmt::format("  \"{}\" -> \"{}\";\n", n.dn.substr(0, dot), n.dn);
+  }
+  out += "}\n";
+  return out;
+}
+
+} // namespace supervise
