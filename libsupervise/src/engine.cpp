@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -132,8 +133,10 @@ struct engine : std::enable_shared_from_this<engine> {
   // A pending group restart (one_for_all, rest_for_one), in start order.
   std::vector<node*> group_restart;
   std::optional<restart_intensity> intensity;
-  // Ordered stop: services still to stop, next at the back.
+  // Ordered stops: services still to stop, the next at the back; one for
+  // the supervisor's own stop, one for the members of a group restart.
   std::vector<uint64_t> stop_order;
+  std::vector<uint64_t> group_stop;
   size_t given_up = 0; // running children given up on (blocking, past shutdown)
 
   bool is_supervisor() const noexcept { return reg != nullptr; }
@@ -623,6 +626,8 @@ void forget_service(engine& e, node& n) {
 
 // -- strategies (OTP §1.2) ------------------------------------------------------------
 
+void stop_in_order(engine& e, std::vector<uint64_t>& order);
+
 // Service `n` failed and restarts: under one_for_all / rest_for_one the other
 // members stop too (their exits are not failures) and the whole group starts
 // again in order once all have stopped (gc()): one restart, counted once.
@@ -641,8 +646,10 @@ void apply_strategy(engine& e, node& n) {
       continue;
     m.held = true;
     e.group_restart.push_back(&m);
-    cancel(e, m);
+    if (&m != &n)
+      e.group_stop.push_back(m.id); // stopped last-started first
   }
+  stop_in_order(e, e.group_stop);
   // Keep the group in start order (an earlier pending group may merge in).
   auto pos = [&](node* x) {
     return std::find_if(kids.begin(), kids.end(), [&](auto& c) { return c.get() == x; });
@@ -730,13 +737,14 @@ void arm_shutdown(engine& e, node& n) {
   }
 }
 
-// Ordered stop: ask the last-started service still running to stop; the next
-// one is asked when it has exited (or been given up on).
-void stop_next(engine& e) {
-  while (!e.stop_order.empty()) {
-    auto i = e.by_id.find(e.stop_order.back());
+// Ordered stop (OTP: reverse start order, one at a time): ask the service at
+// the back of `order` to stop by its shutdown spec; the next one is asked
+// when it has exited (or been given up on).
+void stop_in_order(engine& e, std::vector<uint64_t>& order) {
+  while (!order.empty()) {
+    auto i = e.by_id.find(order.back());
     if (i == e.by_id.end()) {
-      e.stop_order.pop_back();
+      order.pop_back();
       continue;
     }
     auto& n = *i->second;
@@ -746,7 +754,7 @@ void stop_next(engine& e) {
     }
     if (n.running && !n.given_up)
       return; // wait for its exit
-    e.stop_order.pop_back();
+    order.pop_back();
   }
 }
 
@@ -777,14 +785,15 @@ void begin_stop(engine& e, caf::error reason) {
     e.stopping = true;
     e.final_error = std::move(reason);
     e.start_queue.clear();
+    e.group_stop.clear(); // the stop takes over
     e.starting = 0;
     if (auto bound = stop_deadline(e))
       e.self->delayed_send(e.self, *bound, stop_timeout_atom::value);
     if (e.is_supervisor() && e.reg->sp.strategy != strategy::simple_one_for_one) {
-      e.root->cancelled = true; // no cascade: stop_next() goes child by child
+      e.root->cancelled = true; // no cascade: stop_in_order() goes child by child
       for (auto& c : e.root->children)
         e.stop_order.push_back(c->id); // the last started at the back
-      stop_next(e);
+      stop_in_order(e, e.stop_order);
       maybe_finish(e);
       return;
     }
@@ -846,8 +855,10 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
     ++e.given_up;
   }
   if (e.stopping) {
-    stop_next(e);
+    stop_in_order(e, e.stop_order);
     maybe_finish(e);
+  } else if (!e.group_stop.empty()) {
+    stop_in_order(e, e.group_stop);
   }
 }
 
@@ -1055,7 +1066,9 @@ void on_exit(engine& e, caf::down_msg& msg) {
   else
     node_exit(e, n, msg.reason, done);
   if (e.stopping)
-    stop_next(e);
+    stop_in_order(e, e.stop_order);
+  else if (!e.group_stop.empty())
+    stop_in_order(e, e.group_stop);
   gc(e);
   pump_starts(e);
   maybe_finish(e);
@@ -1289,8 +1302,11 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
   std::vector<service_entry*> initial;
   {
     std::lock_guard<std::mutex> guard{shared->mtx};
+    // Standalone: those added before start() (later ones come by message);
+    // hosted: all registered now.
+    auto upto = host ? std::numeric_limits<uint32_t>::max() : shared->initial_upto;
     for (auto& [id, entry] : shared->services)
-      if (!entry.removing)
+      if (!entry.removing && id < upto)
         initial.push_back(&entry);
   }
   for (auto* entry : initial) // in add order, one at a time

@@ -123,6 +123,8 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
 // Waits (bounded) until `w` is done; the child's start result.
 caf::error await_start(detail::supervisor_shared& sh, detail::start_waiter& w,
                        std::chrono::nanoseconds timeout, const std::string& what) {
+  if (timeout.count() == 0)
+    return {}; // asked not to wait (e.g. on a manual clock)
   std::unique_lock<std::mutex> guard{sh.mtx};
   auto settled = [&] {
     return w.done || sh.phase == detail::run_phase::finished
@@ -366,6 +368,7 @@ caf::error supervisor::start() {
     }
     shared_->phase = detail::run_phase::standalone;
     shared_->ever_ran = true;
+    shared_->initial_upto = shared_->next_service;
     // Spawning under the lock: the engine takes the lock only when it runs,
     // and adds made meanwhile are seen either in its initial registry walk
     // or through their message (on_add ignores a service already started).

@@ -78,6 +78,9 @@ struct supervisor_shared {
   std::map<uint32_t, service_entry> services; // ordered: add order
   std::unordered_map<std::string, uint32_t> by_name; // listed (not removed) services
   uint32_t next_generated = 1; // simple_one_for_one ids: child-<n>
+  /// Services with a smaller id form a standalone run's initial batch (those
+  /// added before start()); later ones are added to the running supervisor.
+  uint32_t initial_upto = 0;
 
   /// Forgets a service's registration (engine, under mtx).
   void erase_locked(uint32_t id) {

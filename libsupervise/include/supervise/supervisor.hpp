@@ -131,8 +131,9 @@ public:
   /// of add(); invalid_option (significant with permanent or under
   /// auto_shutdown::never, naming the child); start_failed (the child threw or
   /// ended before it was up: the spec is discarded, as in OTP); timeout;
-  /// would_deadlock (inside a hook). Under simple_one_for_one an empty id
-  /// becomes "child-<n>".
+  /// would_deadlock (inside a hook). A timeout of 0 does not wait (the
+  /// outcome then shows in events and which_children). Under
+  /// simple_one_for_one an empty id becomes "child-<n>".
   caf::expected<service_token> start_child(child_spec cs,
                                            std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 
@@ -144,7 +145,8 @@ public:
 
   /// Starts a kept child that is not running (after terminate_child, or a
   /// transient child that ended cleanly) and waits until it is up. Not counted
-  /// as a restart; a start failure is returned, not retried. Errors:
+  /// as a restart; a start failure is returned, not retried; a timeout of 0
+  /// does not wait. Errors:
   /// unknown_child, child_running, start_failed, timeout, not_started,
   /// not_running, would_deadlock.
   caf::error restart_child(const std::string& id,
