@@ -79,7 +79,10 @@ struct command_options {
   /// Working directory of the program; empty = the supervising process's.
   /// A directory that does not exist is a spawn failure (restarted).
   std::string working_dir;
-  /// Time between SIGTERM and SIGKILL on a stop request. Must be > 0.
+  /// Time between SIGTERM and SIGKILL on a stop request. Must be > 0. Keep
+  /// it (plus `drain`) below the tree's stop_timeout, or tree::wait() may
+  /// return first and list the node in tree::unstopped() (the program is
+  /// still killed and reaped by the runnable's thread afterwards).
   std::chrono::nanoseconds grace = std::chrono::seconds(5);
   /// Empty: the node signals healthy as soon as the program is started.
   /// Otherwise healthy once a line of stdout or stderr contains this text.
