@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(unbindable_port_fails_naming_address_and_port_with_backoff)
   tree t{server_sys, one_child("srv", published_server(opts)), options()};
   BOOST_REQUIRE(rec.wait("root.srv", node_state::dead, 3));
   BOOST_CHECK(logs.wait("root.srv", "cannot publish: 127.0.0.1:" + std::to_string(taken.port)));
-  BOOST_CHECK(logs.wait("supervisor", "rescheduling root.srv with backoff 30 ms"));
+  BOOST_CHECK(logs.wait("root.srv", "restarting after backoff of 30 ms"));
   BOOST_CHECK_EQUAL(rec.count("root.srv", node_state::healthy), 0u);
   t.stop();
   t.wait();
