@@ -1,13 +1,15 @@
 // demo — a small simulated service tree, run by scripts/demo.
 //
 //   root
+//   ├── api     (a hosted OTP-style supervisor, rest_for_one: listener, handler)
 //   ├── storage (group: db + cache restart together)
 //   ├── flaky   (crashes at random; restarts with backoff)
 //   ├── migrate (a setup job: healthy, done)
 //   └── poller  (a blocking runnable on its own thread)
 //
-// Every line is tagged with the node's DN. After ~3 s the tree is stopped and
-// a summary of starts and restarts per node is printed. Exit code 0.
+// Every line is tagged with the node's DN. After ~3 s the live tree view
+// (snapshot) is printed, the tree is stopped and a summary of starts and
+// restarts per node is printed. Exit code 0.
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -18,6 +20,8 @@
 
 #include "supervise/context.hpp"
 #include "supervise/errc.hpp"
+#include "supervise/names.hpp"
+#include "supervise/supervisor.hpp"
 #include "supervise/tree.hpp"
 
 using namespace std::chrono_literals;
@@ -60,7 +64,15 @@ int main() {
     std::lock_guard<std::mutex> guard{mtx};
     seen[dn][s]++;
   };
-  auto root = [](caf::event_based_actor*, context& ctx) -> caf::behavior {
+  spec api_spec;
+  api_spec.strategy = strategy::rest_for_one; // handler depends on listener
+  api_spec.restart_intensity = intensity{20, 1s};
+  api_spec.on_state = opts.on_state;
+  supervisor api{sys, "api", api_spec};
+  api.add("listener", service(0.04, 4));
+  api.add("handler", service(0.08, 5));
+  auto root = [&api](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    run(ctx, "api", api.as_runnable());
     run_group(ctx, {{"db", service(0.03, 1)}, {"cache", service(0.0, 2)}});
     run(ctx, "flaky", service(0.15, 3));
     run(ctx, "migrate", [](context& c) -> caf::error {
@@ -85,6 +97,7 @@ int main() {
     std::fprintf(stderr, "the tree ended early\n");
     return 1;
   }
+  std::printf("\n%s", render_text(snapshot(sys, "root")).c_str());
   t.stop();
   auto err = t.wait();
   std::lock_guard<std::mutex> guard{mtx};
