@@ -380,6 +380,26 @@ BOOST_AUTO_TEST_CASE(initial_start_failure_rolls_back_in_reverse) {
   BOOST_CHECK(order_of(log, "stopped") == (std::vector<std::string>{"S.a2", "S.a"}));
 }
 
+BOOST_FIXTURE_TEST_CASE(start_waits_for_the_initial_batch, real_supervisor_fixture) {
+  supervisor good{sys, "G", quiet_spec()};
+  value_of(good.add("a", becomes_healthy(rec)));
+  value_of(good.add("b", becomes_healthy(rec)));
+  BOOST_CHECK(!good.start(10s)); // both up when it returns
+  BOOST_CHECK_EQUAL(value_of(good.count_children()).active, 2u);
+  auto broken = [](caf::event_based_actor*, context&) -> caf::behavior {
+    throw std::runtime_error("no disk");
+  };
+  supervisor bad{sys, "B", quiet_spec()};
+  value_of(bad.add("a", becomes_healthy(rec)));
+  value_of(bad.add("b", broken));
+  auto err = bad.start(10s);
+  BOOST_CHECK(err == errc::start_failed);
+  BOOST_CHECK_EQUAL(detail_of(err), "B.b: supervise::runnable_threw(\"no disk\")");
+  BOOST_CHECK(bad.wait() == errc::start_failed);
+  good.stop();
+  good.wait();
+}
+
 BOOST_FIXTURE_TEST_CASE(start_child_failure_names_the_child, real_supervisor_fixture) {
   supervisor s{sys, "S", quiet_spec()};
   BOOST_REQUIRE(!s.start());

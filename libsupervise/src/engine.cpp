@@ -437,8 +437,14 @@ void pump_starts(engine& e) {
       e.self->delayed_send(e.self, n.entry->start_timeout, start_timeout_atom::value, n.id,
                            n.number);
   }
-  if (e.starting == 0 && e.start_queue.empty())
+  if (e.starting == 0 && e.start_queue.empty() && e.initial_start && !e.stopping) {
     e.initial_start = false; // the first batch is up: later failures are restarts
+    if (e.reg) {
+      std::lock_guard<std::mutex> guard{e.reg->mtx};
+      e.reg->initial_up = true;
+      e.reg->cv.notify_all();
+    }
+  }
 }
 
 // The starting service is up: wake a start_child/restart_child caller, start

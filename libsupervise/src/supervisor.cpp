@@ -353,7 +353,9 @@ caf::expected<std::vector<service_info>> supervisor::services() const {
   return out;
 }
 
-caf::error supervisor::start() {
+caf::error supervisor::start(std::chrono::nanoseconds wait_up) {
+  if (wait_up.count() > 0 && detail::inside_hook())
+    return make_error(errc::would_deadlock, "supervisor::start inside an event hook");
   {
     std::lock_guard<std::mutex> guard{shared_->mtx};
     switch (shared_->phase) {
@@ -369,11 +371,21 @@ caf::error supervisor::start() {
     shared_->phase = detail::run_phase::standalone;
     shared_->ever_ran = true;
     shared_->initial_upto = shared_->next_service;
+    shared_->initial_up = false;
     // Spawning under the lock: the engine takes the lock only when it runs,
     // and adds made meanwhile are seen either in its initial registry walk
     // or through their message (on_add ignores a service already started).
     shared_->engine = detail::spawn_supervisor_engine(shared_->sys, shared_);
   }
+  if (wait_up.count() == 0)
+    return {};
+  std::unique_lock<std::mutex> guard{shared_->mtx};
+  if (!shared_->cv.wait_for(guard, wait_up, [this] {
+        return shared_->initial_up || shared_->phase == detail::run_phase::finished;
+      }))
+    return make_error(errc::timeout, shared_->name + ": children not all up yet");
+  if (shared_->phase == detail::run_phase::finished && shared_->final_error == errc::start_failed)
+    return shared_->final_error;
   return {};
 }
 

@@ -81,6 +81,7 @@ struct supervisor_shared {
   /// Services with a smaller id form a standalone run's initial batch (those
   /// added before start()); later ones are added to the running supervisor.
   uint32_t initial_upto = 0;
+  bool initial_up = false; // the current run's initial batch is up
 
   /// Forgets a service's registration (engine, under mtx).
   void erase_locked(uint32_t id) {

@@ -185,11 +185,17 @@ public:
   /// backoff, excluding ones being removed). Errors: not_started, not_running.
   caf::expected<std::vector<service_info>> services() const;
 
-  /// Runs the supervisor standalone on its actor system; returns at once.
-  /// Errors: already_started (it runs, or runs hosted), not_running (a
-  /// standalone run has ended: supervisors are single-use when standalone,
-  /// a clear error instead of suture's crash).
-  caf::error start();
+  /// Runs the supervisor standalone on its actor system. Its children start
+  /// one at a time in add order, each once the previous is up; if one fails
+  /// to start, the started ones stop in reverse order and the run ends with
+  /// errc::start_failed naming the child (wait() returns it). With
+  /// `wait_up` > 0 this waits that long for all of them to be up and returns
+  /// that start_failed; with 0 it returns at once. Errors: already_started
+  /// (it runs, or runs hosted), not_running (a standalone run has ended:
+  /// supervisors are single-use when standalone, a clear error instead of
+  /// suture's crash), start_failed, timeout, would_deadlock (waiting inside
+  /// a hook).
+  caf::error start(std::chrono::nanoseconds wait_up = std::chrono::nanoseconds{0});
 
   /// Asks a standalone supervisor to stop: every child gets a stop request
   /// (high priority), and after spec.timeout the stragglers are handled as in
