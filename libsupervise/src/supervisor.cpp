@@ -137,13 +137,47 @@ caf::error await_start(detail::supervisor_shared& sh, detail::start_waiter& w,
   return w.error;
 }
 
-// The registration of child `id` (caller holds the lock), or null.
-detail::service_entry* find_child(detail::supervisor_shared& sh, const std::string& id) {
+bool runs(const detail::supervisor_shared& sh) {
+  return sh.phase == detail::run_phase::standalone || sh.phase == detail::run_phase::hosted;
+}
+
+// The registration of child `id` of a running supervisor (caller holds the
+// lock). Errors: not_started, not_running, unknown_child.
+caf::expected<detail::service_entry*> running_child(detail::supervisor_shared& sh,
+                                                    const std::string& id) {
+  if (auto err = check_running(sh))
+    return err;
   auto i = sh.by_name.find(id);
-  if (i == sh.by_name.end())
+  auto j = i == sh.by_name.end() ? sh.services.end() : sh.services.find(i->second);
+  if (j == sh.services.end())
+    return make_error(errc::unknown_child, sh.name + "." + id);
+  return &j->second;
+}
+
+// The registration behind token `t` of a running supervisor (caller holds
+// the lock); one being removed only when `removing_ok`. Errors:
+// wrong_supervisor, not_started, not_running, unknown_token.
+caf::expected<detail::service_entry*> token_entry(detail::supervisor_shared& sh, service_token t,
+                                                  bool removing_ok) {
+  if (t.supervisor != sh.id || t.service == 0)
+    return make_error(errc::wrong_supervisor, token_text(t) + " given to " + sh.name);
+  if (auto err = check_running(sh))
+    return err;
+  auto i = sh.services.find(t.service);
+  if (i == sh.services.end() || (i->second.removing && !removing_ok))
+    return make_error(errc::unknown_token,
+                      token_text(t) + " of " + sh.name + ": never issued or already removed");
+  return &i->second;
+}
+
+// Unlists `entry` (its name is free again) and returns the engine to tell,
+// or null when the removal was under way already (caller holds the lock).
+caf::actor unlist(detail::supervisor_shared& sh, detail::service_entry& entry) {
+  if (entry.removing)
     return nullptr;
-  auto j = sh.services.find(i->second);
-  return j == sh.services.end() ? nullptr : &j->second;
+  entry.removing = true;
+  sh.by_name.erase(entry.name);
+  return sh.engine;
 }
 
 } // namespace
@@ -177,26 +211,17 @@ caf::expected<service_token> supervisor::start_child(child_spec cs,
 caf::error supervisor::terminate_child(const std::string& id) {
   if (detail::inside_hook())
     return make_error(errc::would_deadlock, "terminate_child inside an event hook");
-  caf::actor engine;
-  uint32_t service;
-  {
-    std::lock_guard<std::mutex> guard{shared_->mtx};
-    if (auto err = check_running(*shared_))
-      return err;
-    auto* entry = find_child(*shared_, id);
-    if (!entry)
-      return make_error(errc::unknown_child, shared_->name + "." + id);
-    service = entry->id;
-    engine = shared_->engine;
-  }
-  caf::anon_send(engine, detail::terminate_atom::value, service);
-  // Stopped: idle (kept) or gone (temporary); or the supervisor ended.
   std::unique_lock<std::mutex> guard{shared_->mtx};
+  auto entry = running_child(*shared_, id);
+  if (!entry)
+    return entry.error();
+  auto service = (*entry)->id;
+  caf::anon_send(shared_->engine, detail::terminate_atom::value, service);
+  // Stopped: idle (kept) or gone (temporary); or the supervisor ended.
   shared_->cv.wait(guard, [&] {
     auto i = shared_->services.find(service);
     return i == shared_->services.end() || (i->second.idle && !i->second.running)
-           || (shared_->phase != detail::run_phase::standalone
-               && shared_->phase != detail::run_phase::hosted);
+           || !runs(*shared_);
   });
   return {};
 }
@@ -204,44 +229,28 @@ caf::error supervisor::terminate_child(const std::string& id) {
 caf::error supervisor::restart_child(const std::string& id, std::chrono::nanoseconds timeout) {
   if (detail::inside_hook())
     return make_error(errc::would_deadlock, "restart_child inside an event hook");
-  caf::actor engine;
-  uint32_t service;
   auto waiter = std::make_shared<detail::start_waiter>();
   {
     std::lock_guard<std::mutex> guard{shared_->mtx};
-    if (auto err = check_running(*shared_))
-      return err;
-    auto* entry = find_child(*shared_, id);
+    auto entry = running_child(*shared_, id);
     if (!entry)
-      return make_error(errc::unknown_child, shared_->name + "." + id);
-    if (entry->running || !entry->idle)
+      return entry.error();
+    if ((*entry)->running || !(*entry)->idle)
       return make_error(errc::child_running, shared_->name + "." + id);
-    entry->waiter = waiter;
-    service = entry->id;
-    engine = shared_->engine;
+    (*entry)->waiter = waiter;
+    caf::anon_send(shared_->engine, detail::restart_atom::value, (*entry)->id);
   }
-  caf::anon_send(engine, detail::restart_atom::value, service);
   return await_start(*shared_, *waiter, timeout, shared_->name + "." + id);
 }
 
 caf::error supervisor::delete_child(const std::string& id) {
-  caf::actor engine;
-  uint32_t service;
-  {
-    std::lock_guard<std::mutex> guard{shared_->mtx};
-    if (auto err = check_running(*shared_))
-      return err;
-    auto* entry = find_child(*shared_, id);
-    if (!entry)
-      return make_error(errc::unknown_child, shared_->name + "." + id);
-    if (entry->running || !entry->idle)
-      return make_error(errc::child_running, shared_->name + "." + id);
-    entry->removing = true;
-    shared_->by_name.erase(id);
-    service = entry->id;
-    engine = shared_->engine;
-  }
-  caf::anon_send(engine, detail::remove_atom::value, service);
+  std::lock_guard<std::mutex> guard{shared_->mtx};
+  auto entry = running_child(*shared_, id);
+  if (!entry)
+    return entry.error();
+  if ((*entry)->running || !(*entry)->idle)
+    return make_error(errc::child_running, shared_->name + "." + id);
+  caf::anon_send(unlist(*shared_, **entry), detail::remove_atom::value, (*entry)->id);
   return {};
 }
 
@@ -282,55 +291,27 @@ caf::expected<service_token> supervisor::add(supervisor& child) {
 }
 
 caf::error supervisor::remove(service_token t) {
-  if (t.supervisor != shared_->id || t.service == 0)
-    return make_error(errc::wrong_supervisor, token_text(t) + " given to " + shared_->name);
-  caf::actor engine;
-  {
-    std::lock_guard<std::mutex> guard{shared_->mtx};
-    if (auto err = check_running(*shared_))
-      return err;
-    auto i = shared_->services.find(t.service);
-    if (i == shared_->services.end() || i->second.removing)
-      return make_error(errc::unknown_token,
-                        token_text(t) + " of " + shared_->name + ": never issued or removed");
-    i->second.removing = true; // leaves services() at once
-    shared_->by_name.erase(i->second.name);
-    engine = shared_->engine;
-  }
-  caf::anon_send(engine, detail::remove_atom::value, t.service);
+  std::lock_guard<std::mutex> guard{shared_->mtx};
+  auto entry = token_entry(*shared_, t, false);
+  if (!entry)
+    return entry.error();
+  // Unlisted at once; the engine stops it and then forgets it.
+  caf::anon_send(unlist(*shared_, **entry), detail::remove_atom::value, t.service);
   return {};
 }
 
 caf::error supervisor::remove_and_wait(service_token t, std::chrono::nanoseconds timeout) {
   if (detail::inside_hook())
     return make_error(errc::would_deadlock, "remove_and_wait inside an event hook");
-  if (t.supervisor != shared_->id || t.service == 0)
-    return make_error(errc::wrong_supervisor, token_text(t) + " given to " + shared_->name);
-  caf::actor engine;
-  {
-    std::unique_lock<std::mutex> guard{shared_->mtx};
-    if (auto err = check_running(*shared_))
-      return err;
-    auto i = shared_->services.find(t.service);
-    if (i == shared_->services.end())
-      return make_error(errc::unknown_token,
-                        token_text(t) + " of " + shared_->name + ": never issued or removed");
-    if (!i->second.removing) {
-      i->second.removing = true;
-      shared_->by_name.erase(i->second.name);
-      engine = shared_->engine;
-    }
-  }
-  if (engine)
-    caf::anon_send(engine, detail::remove_atom::value, t.service);
   std::unique_lock<std::mutex> guard{shared_->mtx};
+  auto entry = token_entry(*shared_, t, true); // a pending removal: wait for it
+  if (!entry)
+    return entry.error();
+  if (auto engine = unlist(*shared_, **entry))
+    caf::anon_send(engine, detail::remove_atom::value, t.service);
   // Gone from the registry = its actor exited (the engine erases it then);
   // the end of the run also ends the wait.
-  auto gone = [&] {
-    return shared_->services.count(t.service) == 0
-           || (shared_->phase != detail::run_phase::standalone
-               && shared_->phase != detail::run_phase::hosted);
-  };
+  auto gone = [&] { return shared_->services.count(t.service) == 0 || !runs(*shared_); };
   if (timeout.count() == 0)
     shared_->cv.wait(guard, gone);
   else if (!shared_->cv.wait_for(guard, timeout, gone))
