@@ -40,6 +40,27 @@ std::vector<std::string> selected(fake& root) {
 
 BOOST_AUTO_TEST_SUITE(restart_selection_suite)
 
+BOOST_AUTO_TEST_CASE(highest_restartable_agrees_with_the_full_walk) {
+  // The engine asks from the node an exit touched; the answer must be what
+  // the whole-tree walk selects on that path.
+  fake root;
+  root.name = "root";
+  auto& a = root.add("a");
+  auto& b = a.add("b");
+  auto& c = b.add("c");
+  auto& other = root.add("other");
+  BOOST_CHECK(highest_restartable(c) == nullptr); // nothing stopped
+  c.stop(node_state::canceled);
+  b.stop(node_state::canceled);
+  BOOST_CHECK(highest_restartable(c) == &b);
+  a.stop(node_state::dead);
+  BOOST_CHECK(highest_restartable(c) == &a); // a is higher and ready now
+  BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
+  BOOST_CHECK(highest_restartable(other) == nullptr); // another path
+  a.permanent = true;
+X
+}
+
 BOOST_AUTO_TEST_CASE(dead_child_restarts_when_its_subtree_stopped) {
   fake root;
   root.name = "root";

@@ -130,6 +130,9 @@ struct engine : std::enable_shared_from_this<engine> {
   std::deque<uint64_t> start_queue;
   uint64_t starting = 0;       // node id of the service starting now
   bool initial_start = true;   // the first batch: a start failure fails all
+  // Nodes that stopped without an exit (cancelled while not running): gc()
+  // looks at them besides the exiting node.
+  std::vector<uint64_t> dirty;
   // A pending group restart (one_for_all, rest_for_one), in start order.
   std::vector<node*> group_restart;
   std::optional<restart_intensity> intensity;
@@ -369,6 +372,8 @@ void cancel(engine& e, node& n) {
   if (n.cancelled)
     return;
   n.cancelled = true;
+  if (!n.running)
+    e.dirty.push_back(n.id); // stopped already: may restart without an exit
   if (n.waiting) {
     n.waiting = false; // the pending timer (or resume) finds nothing to start
     set_state(e, n, node_state::canceled);
@@ -509,12 +514,15 @@ void reschedule(engine& e, node& n);
 void forget_service(engine& e, node& n);
 
 // After every exit: forget services that left for good once their subtree has
-// stopped, restart the highest restartable nodes (restart_selection), and
-// start a pending group restart once all its members have stopped. All are
-// collected first: acting on them mutates the tree.
-void gc(engine& e) {
-  if (e.stopping || !e.root)
+// stopped, restart the highest restartable node above each node the event
+// touched (`exited` and the dirty ones; restart_selection), and start a
+// pending group restart once all its members have stopped. All are collected
+// first: acting on them mutates the tree.
+void gc(engine& e, uint64_t exited) {
+  if (e.stopping || !e.root) {
+    e.dirty.clear();
     return;
+  }
   if (!e.leaving.empty()) {
     auto still = std::stable_partition(e.leaving.begin(), e.leaving.end(),
                                        [](node* n) { return !is_ready(*n); });
@@ -524,14 +532,27 @@ void gc(engine& e) {
       forget_service(e, *n);
   }
   std::vector<node*> selected;
-  select_restarts(*e.root, [&](node& n) {
-    if (!n.held && !n.idle) // group members wait for the group; idle ones stay
-      selected.push_back(&n);
-  });
+  auto consider = [&](uint64_t id) {
+    auto i = e.by_id.find(id);
+    if (i == e.by_id.end())
+      return; // forgotten since
+    auto* x = highest_restartable(*i->second);
+    // Group members wait for their group; idle ones stay down.
+    if (x && !x->held && !x->idle
+        && std::find(selected.begin(), selected.end(), x) == selected.end())
+      selected.push_back(x);
+  };
+  if (exited != 0)
+    consider(exited);
+  auto dirty = std::move(e.dirty);
+  e.dirty.clear();
+  for (auto id : dirty)
+    consider(id);
   for (auto* n : selected)
     reschedule(e, *n);
-  // A group restart: all members stopped, then all start again in order.
-  if (!e.group_restart.empty()
+  // A group restart: all members stopped (checked once all were asked), then
+  // all start again in order.
+  if (!e.group_restart.empty() && e.group_stop.empty()
       && std::all_of(e.group_restart.begin(), e.group_restart.end(),
                      [](node* m) { return is_ready(*m); })) {
     auto members = std::move(e.group_restart);
@@ -643,6 +664,7 @@ void apply_strategy(engine& e, node& n) {
   if (st != strategy::one_for_all && st != strategy::rest_for_one)
     return;
   auto& kids = e.root->children;
+  bool merging = !e.group_restart.empty();
   auto from = kids.begin();
   if (st == strategy::rest_for_one)
     from = std::find_if(kids.begin(), kids.end(), [&](auto& c) { return c.get() == &n; });
@@ -656,12 +678,13 @@ void apply_strategy(engine& e, node& n) {
       e.group_stop.push_back(m.id); // stopped last-started first
   }
   stop_in_order(e, e.group_stop);
-  // Keep the group in start order (an earlier pending group may merge in).
-  auto pos = [&](node* x) {
-    return std::find_if(kids.begin(), kids.end(), [&](auto& c) { return c.get() == x; });
-  };
-  std::sort(e.group_restart.begin(), e.group_restart.end(),
-            [&](node* a, node* b) { return pos(a) < pos(b); });
+  if (merging) { // an earlier pending group merged in: back to start order
+    std::unordered_map<node*, size_t> pos;
+    for (size_t i = 0; i < kids.size(); ++i)
+      pos.emplace(kids[i].get(), i);
+    std::sort(e.group_restart.begin(), e.group_restart.end(),
+              [&](node* a, node* b) { return pos[a] < pos[b]; });
+  }
 }
 
 // -- shutdown -------------------------------------------------------------------
@@ -1075,7 +1098,7 @@ void on_exit(engine& e, caf::down_msg& msg) {
     stop_in_order(e, e.stop_order);
   else if (!e.group_stop.empty())
     stop_in_order(e, e.group_stop);
-  gc(e);
+  gc(e, n.id);
   pump_starts(e);
   maybe_finish(e);
 }
@@ -1167,7 +1190,7 @@ void on_remove(engine& e, uint32_t service) {
   e.leaving.push_back(n);
   cancel(e, *n);
   arm_shutdown(e, *n);
-  gc(e); // a service that was not running goes at once
+  gc(e, 0); // a service that was not running goes at once
   maybe_finish(e);
 }
 
@@ -1190,7 +1213,7 @@ void on_terminate(engine& e, uint32_t service) {
     leave(e, n);
   else
     park(e, n);
-  gc(e);
+  gc(e, 0);
 }
 
 // restart_child(): start an idle service again (not counted as a restart).

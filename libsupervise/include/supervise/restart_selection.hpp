@@ -3,8 +3,8 @@
 // Monogon §5's three predicates over any tree whose nodes expose
 //   state (node_state), running, waiting, cancelled, permanent (bool),
 //   parent (pointer, null at the root) and children (range of pointers).
-// No actors, no clock: the engine calls select_restarts() after every exit,
-// and the tests drive it with plain structs.
+// No actors, no clock: the engine calls highest_restartable() for the nodes
+// each exit touched, and the tests drive both with plain structs.
 #pragma once
 
 #include "supervise/node_state.hpp"
@@ -40,6 +40,18 @@ bool is_wanted(const Node& n) {
 template <class Node>
 bool is_restartable(const Node& n) {
   return (n.parent == nullptr || !n.parent->cancelled) && is_wanted(n) && is_ready(n);
+}
+
+/// The highest restartable node on the path from the root down to `n`, or
+/// null: what select_restarts() picks on that path. The engine calls it for
+/// the nodes an event touched (an exit, a cancellation), so a restart costs
+/// O(depth) instead of a walk over the whole tree.
+template <class Node>
+Node* highest_restartable(Node& n) {
+  if (n.parent != nullptr)
+    if (auto* up = highest_restartable(*n.parent))
+      return up;
+  return is_restartable(n) ? &n : nullptr;
 }
 
 /// Calls `f(node&)` for each highest restartable node, top-down; it does not
