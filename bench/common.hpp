@@ -43,6 +43,7 @@ struct options {
   size_t blocking_warmup = 500;
   size_t msgs = 1000000;            // messages per repetition, row msgpath
   size_t msg_reps = 5;
+  bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
   bool quiet_hook = false;          // install a no-op spec.on_event in restart rows
   double timeout_s = 300;           // per wait; a row that exceeds it reports an error
   std::vector<std::string> caf_args; // handed to actor_system_config::parse

@@ -113,6 +113,8 @@ void init_state(group_state& s, size_t n, size_t rounds, size_t warmup) {
 }
 
 stats measure_bare(const options& o, size_t n, size_t rounds, size_t warmup, size_t& mismatches) {
+  if (!o.run_bare)
+    return {};
   auto box = make_system(o);
   auto& sys = *box->sys;
   group_state s;
@@ -129,6 +131,8 @@ stats measure_bare(const options& o, size_t n, size_t rounds, size_t warmup, siz
 }
 
 stats measure_lib(const options& o, size_t n, size_t rounds, size_t warmup) {
+  if (!o.run_lib)
+    return {};
   auto box = make_system(o);
   auto& sys = *box->sys;
   group_state s;

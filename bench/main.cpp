@@ -231,6 +231,7 @@ const char* usage =
   "  --blocking-restarts=N   timed blocking restarts (default 10000, +500 warm-up)\n"
   "  --msgs=N --msg-reps=R   messages per rep / reps (default 1000000 / 5)\n"
   "  --quiet-hook            restart/group rows: no-op on_event instead of the default hook\n"
+  "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"
   "  --timeout=S             per-wait limit (default 300; smoke 60)\n"
   "  anything else starting with '-' goes to CAF, e.g. --scheduler.max-threads=2\n";
 
@@ -302,6 +303,12 @@ int main(int argc, char** argv) {
         o.msgs = std::stoul(v);
       } else if ((v = val(a, "--msg-reps="))) {
         o.msg_reps = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--variant="))) {
+        std::string w = v;
+        if (w != "lib" && w != "bare" && w != "both")
+          throw std::invalid_argument("--variant=lib|bare|both");
+        o.run_lib = w != "bare";
+        o.run_bare = w != "lib";
       } else if (std::strcmp(a, "--quiet-hook") == 0) {
         o.quiet_hook = true;
       } else if ((v = val(a, "--timeout="))) {

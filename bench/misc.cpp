@@ -67,6 +67,8 @@ void sleep_s(double s) {
 }
 
 cpu_result crash_bare(const options& o) {
+  if (!o.run_bare)
+    return {};
   auto box = make_system(o);
   auto& sys = *box->sys;
   std::atomic<size_t> starts{0};
@@ -82,6 +84,8 @@ cpu_result crash_bare(const options& o) {
 }
 
 cpu_result crash_lib(const options& o) {
+  if (!o.run_lib)
+    return {};
   auto box = make_system(o);
   auto& sys = *box->sys;
   std::atomic<size_t> starts{0};

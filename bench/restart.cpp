@@ -136,6 +136,8 @@ restart_result finish(lat_state& s, size_t mismatches, size_t workers) {
 
 restart_result measure_bare(const options& o, size_t n, size_t warmup, size_t siblings,
                             bool detached) {
+  if (!o.run_bare)
+    return {};
   auto box = make_system(o);
   auto& sys = *box->sys;
   lat_state s;
@@ -178,6 +180,8 @@ supervise::spec restart_spec(const options& o) {
 
 restart_result measure_lib(const options& o, size_t n, size_t warmup, size_t siblings,
                            bool blocking) {
+  if (!o.run_lib)
+    return {};
   auto box = make_system(o);
   auto& sys = *box->sys;
   lat_state s;

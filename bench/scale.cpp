@@ -91,6 +91,10 @@ start_result run_start_subprocess(const options& o, const std::string& variant, 
   for (auto& a : o.caf_args)
     cmd += " " + shell_quote(a);
   start_result r;
+  if ((variant == "lib" && !o.run_lib) || (variant == "bare" && !o.run_bare)) {
+    r.error = variant + " skipped (--variant)";
+    return r;
+  }
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) {
     r.error = "popen failed";
@@ -146,6 +150,8 @@ caf::behavior bare_stop_sup(caf::stateful_actor<stop_sup_state>* self, latch* al
 }
 
 double measure_bare_stop(const options& o, size_t n, size_t& mismatches) {
+  if (!o.run_bare)
+    return 0;
   auto box = make_system(o);
   auto& sys = *box->sys;
   latch all;
@@ -168,6 +174,8 @@ double measure_bare_stop(const options& o, size_t n, size_t& mismatches) {
 }
 
 double measure_lib_stop(const options& o, size_t n) {
+  if (!o.run_lib)
+    return 0;
   auto box = make_system(o);
   auto& sys = *box->sys;
   supervise::spec sp;
