@@ -148,6 +148,11 @@ private:
   bool done_ = false;
 };
 
+/// Under valgrind --tool=callgrind: dumps the counters collected since the
+/// previous mark as a part labelled `label` (CALLGRIND_DUMP_STATS_AT), so a
+/// profile separates set-up from the timed section. A no-op otherwise.
+void mark(const char* label);
+
 /// Waits until `counter` reaches `target` (polling every 200 µs); false on timeout.
 bool wait_count(const std::atomic<size_t>& counter, size_t target, double seconds);
 

@@ -120,8 +120,10 @@ stats measure_bare(const options& o, size_t n, size_t rounds, size_t warmup, siz
   group_state s;
   init_state(s, n, rounds, warmup);
   auto drv = sys.spawn(group_driver, &s);
+  mark("bare-group-setup");
   auto sup = sys.spawn(bare_group_sup, &s, drv, &mismatches);
   bool ok = s.done.wait(o.timeout_s);
+  mark("bare-group-timed");
   if (!ok)
     fail(fmt::format("bare group {}: timed out", n));
   caf::anon_send_exit(sup, caf::exit_reason::kill);
@@ -160,8 +162,10 @@ stats measure_lib(const options& o, size_t n, size_t rounds, size_t warmup) {
       supervise::signal(ctx, supervise::signal_type::healthy);
       return {[](int) {}};
     };
+    mark("lib-group-setup");
     supervise::tree t{sys, root, opts};
     bool ok = s.done.wait(o.timeout_s);
+    mark("lib-group-timed");
     if (!ok)
       fail(fmt::format("lib group {}: timed out", n));
     t.stop();

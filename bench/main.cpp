@@ -22,6 +22,13 @@
 
 #include <fmt/format.h>
 
+#if __has_include(<valgrind/callgrind.h>)
+#  include <valgrind/callgrind.h>
+#  define BENCH_DUMP(label) CALLGRIND_DUMP_STATS_AT(label)
+#else
+#  define BENCH_DUMP(label) ((void) (label))
+#endif
+
 namespace bench {
 
 // -- helpers from common.hpp ------------------------------------------------------
@@ -38,6 +45,10 @@ double process_cpu_ms() {
   ::getrusage(RUSAGE_SELF, &ru);
   auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
   return ms(ru.ru_utime) + ms(ru.ru_stime);
+}
+
+void mark(const char* label) {
+  BENCH_DUMP(label);
 }
 
 bool wait_count(const std::atomic<size_t>& counter, size_t target, double seconds) {

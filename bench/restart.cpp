@@ -156,8 +156,10 @@ restart_result measure_bare(const options& o, size_t n, size_t warmup, size_t si
     if (!wait_count(started, done, o.timeout_s))
       fail("bare: idle siblings did not start");
   }
+  mark(siblings ? "bare-siblings-setup" : "bare-restart-setup");
   caf::anon_send(sup, go_atom::value);
   bool ok = s.done.wait(o.timeout_s);
+  mark(siblings ? "bare-siblings-timed" : "bare-restart-timed");
   caf::anon_send_exit(sup, caf::exit_reason::kill);
   caf::anon_send_exit(drv, caf::exit_reason::kill);
   if (!ok)
@@ -210,6 +212,7 @@ restart_result measure_lib(const options& o, size_t n, size_t warmup, size_t sib
       if (!wait_count(started, done, o.timeout_s))
         fail("lib: idle siblings did not start");
     }
+    mark(siblings ? "lib-siblings-setup" : "lib-restart-setup");
     caf::expected<supervise::service_token> tok{caf::error{}};
     if (blocking) {
       tok = sup.add("probe", [&s, drv](supervise::context& ctx) -> caf::error {
@@ -239,6 +242,7 @@ restart_result measure_lib(const options& o, size_t n, size_t warmup, size_t sib
     if (!tok)
       fail("lib: add probe: " + caf::to_string(tok.error()));
     bool ok = s.done.wait(o.timeout_s);
+    mark(siblings ? "lib-siblings-timed" : "lib-restart-timed");
     sup.stop();
     sup.wait();
     if (!ok) {

@@ -165,9 +165,11 @@ double measure_bare_stop(const options& o, size_t n, size_t& mismatches) {
     if (!wait_count(started, done, o.timeout_s))
       fail("bare stop: children did not start");
   }
+  mark("bare-stop-setup");
   caf::anon_send(sup, stop_atom::value);
   if (!all.wait(o.timeout_s))
     fail("bare stop: timed out");
+  mark("bare-stop-timed");
   caf::anon_send_exit(sup, caf::exit_reason::kill);
   sys.await_all_actors_done();
   return elapsed;
@@ -199,11 +201,13 @@ double measure_lib_stop(const options& o, size_t n) {
     if (!wait_count(started, done, o.timeout_s))
       fail("lib stop: children did not start");
   }
+  mark("lib-stop-setup");
   auto t0 = clk::now();
   sup.stop();
   auto res = sup.wait_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
     std::chrono::duration<double>(o.timeout_s)));
   auto t1 = clk::now();
+  mark("lib-stop-timed");
   if (!res)
     fail("lib stop: timed out");
   if (auto report = sup.unstopped_report(); report && !report->empty())
