@@ -376,6 +376,18 @@ int main(int argc, char** argv) {
                  std::chrono::duration<double>(clk::now() - t0).count());
     done.insert(done.end(), ls.begin(), ls.end());
   }
+  // --variant: the skipped side has no figure, and targets relative to it none.
+  for (auto& l : done) {
+    if (!o.run_lib) {
+      l.lib.reset();
+      l.pass.reset();
+    }
+    if (!o.run_bare) {
+      l.bare.reset();
+      if (l.target.find("bare") != std::string::npos)
+        l.pass.reset();
+    }
+  }
   std::printf("\n");
   print_table(done, stdout);
   write_json(json_path, done, o, command, date, workers);
