@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(highest_restartable_agrees_with_the_full_walk) {
   BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
   BOOST_CHECK(highest_restartable(other) == nullptr); // another path
   a.permanent = true;
-X
+  BOOST_CHECK(highest_restartable(c) == nullptr); // a never restarts; b's parent is cancelled
 }
 
 BOOST_AUTO_TEST_CASE(dead_child_restarts_when_its_subtree_stopped) {
