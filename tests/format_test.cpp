@@ -23,6 +23,27 @@ BOOST_AUTO_TEST_CASE(enums) {
   BOOST_CHECK_EQUAL(fmt::format("[{:<6}]", log_level::info), "[INFO  ]");
 }
 
+BOOST_AUTO_TEST_CASE(otp_enums) {
+  BOOST_CHECK_EQUAL(fmt::format("{}", strategy::rest_for_one), "rest_for_one");
+  BOOST_CHECK_EQUAL(fmt::format("{}", auto_shutdown::any_significant), "any_significant");
+  BOOST_CHECK_EQUAL(fmt::format("{}", restart_type::transient), "transient");
+  BOOST_CHECK_EQUAL(fmt::format("{:>12}", child_type::supervisor), "  supervisor");
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_and_children) {
+  node_info root{"root", 0, node_state::healthy, 0, std::chrono::seconds(3), 7};
+  node_info db{"root.db", 1, node_state::dead, 2, {}, 0};
+  BOOST_CHECK_EQUAL(fmt::format("{}", db), "root.db DEAD restarts=2 actor=-");
+  BOOST_CHECK_EQUAL(fmt::format("{}", std::vector<node_info>{root, db}),
+                    render_text({root, db}));
+  BOOST_CHECK(render_text({root, db}).find("  db ") != std::string::npos);
+  child_info c{"db", "api.db", nullptr, node_state::done, child_type::worker,
+               restart_type::transient, 1, true};
+  BOOST_CHECK_EQUAL(fmt::format("{}", c), "db DONE transient worker restarts=1 idle");
+  BOOST_CHECK_EQUAL(fmt::format("{}", child_counts{3, 2, 1, 2}),
+                    "specs=3 active=2 supervisors=1 workers=2");
+}
+
 BOOST_AUTO_TEST_CASE(errors) {
   BOOST_CHECK_EQUAL(fmt::format("{}", caf::error{}), "none");
   BOOST_CHECK_EQUAL(fmt::format("{}", caf::error{make_error(errc::invalid_name, "a.b")}),

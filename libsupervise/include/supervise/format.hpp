@@ -2,15 +2,15 @@
 //
 // Include this one header to `fmt::format("{}", x)` any of: errc,
 // caf::error (as render(): "supervise::invalid_name(\"a.b\")"), log_level,
-// signal_type, node_state, the six events and the event variant, failure_kind,
-// node_metrics, service_token, service_info and unstopped_child. The
+// signal_type, node_state, strategy, auto_shutdown, restart_type, child_type,
+// the six events and the event variant, failure_kind, node_metrics,
+// service_token, service_info, child_info, child_counts, unstopped_child, and
+// the tree snapshot (node_info, and a whole std::vector<node_info> as the
+// indented text tree of render_text()). The
 // formatters of node_state and the events live in event.hpp, those of
 // failure_kind and node_metrics in metrics.hpp; this header includes both, so
 // there is exactly one formatter per type. Every formatter accepts the
 // string format specs (width, fill, alignment: "{:>10}").
-//
-// The formatter of the tree snapshot (introspection, issue 4) will be added
-// next to the snapshot type itself.
 //
 // Formatting is pure and thread-safe. caf::error gets a formatter here because
 // CAF 0.17 has none; if a later CAF ships one, this one is to be dropped.
@@ -18,6 +18,8 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <fmt/format.h>
@@ -27,10 +29,30 @@
 #include "supervise/event.hpp"
 #include "supervise/log.hpp"
 #include "supervise/metrics.hpp"
+#include "supervise/names.hpp"
 #include "supervise/node_state.hpp"
 #include "supervise/supervisor.hpp"
 
 namespace supervise {
+
+namespace detail {
+
+/// The types formatted through their supervise::to_string().
+template <class T>
+struct uses_to_string : std::false_type {};
+
+template <class... Ts>
+struct to_string_list {
+  template <class T>
+  static constexpr bool has = (std::is_same_v<T, Ts> || ...);
+};
+
+using formatted_by_to_string =
+  to_string_list<errc, log_level, signal_type, strategy, auto_shutdown, restart_type, child_type,
+                 service_token, service_info, unstopped_child, node_info, child_info,
+                 child_counts, std::vector<node_info>>;
+
+} // namespace detail
 
 /// "healthy" or "done".
 inline const char* to_string(signal_type x) noexcept {
@@ -47,6 +69,27 @@ inline std::string to_string(const service_info& x) {
   return fmt::format("{} [{}] {}", x.dn, to_string(x.token), to_string(x.state));
 }
 
+/// "root.api.db HEALTHY restarts=1 actor=#12" (one node of a snapshot).
+inline std::string to_string(const node_info& x) {
+  return fmt::format("{} {} restarts={} actor={}", x.dn, to_string(x.state), x.restarts,
+                     x.actor ? "#" + std::to_string(x.actor) : std::string{"-"});
+}
+
+/// "db HEALTHY permanent worker restarts=1" (a which_children() entry).
+inline std::string to_string(const child_info& x) {
+  return fmt::format("{} {} {} {} restarts={}{}", x.id, to_string(x.state), to_string(x.restart),
+                     to_string(x.type), x.restarts, x.idle ? " idle" : "");
+}
+
+/// "specs=3 active=2 supervisors=1 workers=2".
+inline std::string to_string(const child_counts& x) {
+  return fmt::format("specs={} active={} supervisors={} workers={}", x.specs, x.active,
+                     x.supervisors, x.workers);
+}
+
+/// The whole snapshot as render_text() draws it.
+inline std::string to_string(const std::vector<node_info>& xs) { return render_text(xs); }
+
 /// "api.cache.shard1 (unstopped under api.cache, token 3:1)"; the token part
 /// is left out for the zero token.
 inline std::string to_string(const unstopped_child& x) {
@@ -59,78 +102,24 @@ inline std::string to_string(const unstopped_child& x) {
 
 namespace fmt {
 
-namespace supervise_detail {
-
-/// The common base: format through a to_string()-like function as a string.
-struct string_like : formatter<std::string_view> {
+/// Every type in supervise::detail::formatted_by_to_string, through its
+/// to_string(); string format specs apply ("{:>10}").
+template <class T>
+struct formatter<T, char,
+                 std::enable_if_t<supervise::detail::formatted_by_to_string::has<T>>>
+  : formatter<std::string_view> {
   template <class FormatContext>
-  auto put(std::string_view text, FormatContext& ctx) const {
-    return formatter<std::string_view>::format(text, ctx);
-  }
-};
-
-} // namespace supervise_detail
-
-/// "do_not_restart".
-template <>
-struct formatter<supervise::errc> : supervise_detail::string_like {
-  template <class FormatContext>
-  auto format(supervise::errc x, FormatContext& ctx) const {
-    return put(supervise::to_string(x), ctx);
+  auto format(const T& x, FormatContext& ctx) const {
+    return formatter<std::string_view>::format(supervise::to_string(x), ctx);
   }
 };
 
 /// render(): "none", "supervise::invalid_name(\"a.b\")", "system::runtime_error".
 template <>
-struct formatter<caf::error> : supervise_detail::string_like {
+struct formatter<caf::error> : formatter<std::string_view> {
   template <class FormatContext>
   auto format(const caf::error& x, FormatContext& ctx) const {
-    return put(supervise::render(x), ctx);
-  }
-};
-
-/// "DEBUG", "INFO", "WARN", "ERROR".
-template <>
-struct formatter<supervise::log_level> : supervise_detail::string_like {
-  template <class FormatContext>
-  auto format(supervise::log_level x, FormatContext& ctx) const {
-    return put(supervise::to_string(x), ctx);
-  }
-};
-
-/// "healthy", "done".
-template <>
-struct formatter<supervise::signal_type> : supervise_detail::string_like {
-  template <class FormatContext>
-  auto format(supervise::signal_type x, FormatContext& ctx) const {
-    return put(supervise::to_string(x), ctx);
-  }
-};
-
-/// "1:2".
-template <>
-struct formatter<supervise::service_token> : supervise_detail::string_like {
-  template <class FormatContext>
-  auto format(supervise::service_token x, FormatContext& ctx) const {
-    return put(supervise::to_string(x), ctx);
-  }
-};
-
-/// "api.db [1:2] HEALTHY".
-template <>
-struct formatter<supervise::service_info> : supervise_detail::string_like {
-  template <class FormatContext>
-  auto format(const supervise::service_info& x, FormatContext& ctx) const {
-    return put(supervise::to_string(x), ctx);
-  }
-};
-
-/// "api.db (unstopped under api, token 1:2)".
-template <>
-struct formatter<supervise::unstopped_child> : supervise_detail::string_like {
-  template <class FormatContext>
-  auto format(const supervise::unstopped_child& x, FormatContext& ctx) const {
-    return put(supervise::to_string(x), ctx);
+    return formatter<std::string_view>::format(supervise::render(x), ctx);
   }
 };
 
