@@ -129,6 +129,8 @@ struct engine : std::enable_shared_from_this<engine> {
   // Services start one at a time, in order: the next when this one is up.
   std::deque<uint64_t> start_queue;
   uint64_t starting = 0;       // node id of the service starting now
+  size_t pending_up = 0;       // services started, not up yet
+  bool pump_pending = false;   // a pump_atom to ourselves is under way
   bool initial_start = true;   // the first batch: a start failure fails all
   // Nodes that stopped without an exit (cancelled while not running): gc()
   // looks at them besides the exiting node.
@@ -428,8 +430,23 @@ void enqueue_start(engine& e, node& n) {
 
 // Starts queued services while none is still starting. A `healthy`-ready
 // child gets a start timer (a `started`-ready one is up when its init returns).
+// Under simple_one_for_one the children are alike and unordered: they start
+// without waiting for each other, `start_chunk` per handler, and the engine
+// yields between chunks (spawning thousands from one handler is quadratic in
+// CAF 0.17's work-stealing queues).
+constexpr size_t start_chunk = 128;
+
 void pump_starts(engine& e) {
+  if (!e.reg)
+    return; // a tree: its nodes start at once
+  bool parallel = e.reg->sp.strategy == strategy::simple_one_for_one;
+  size_t budget = start_chunk;
   while (e.starting == 0 && !e.start_queue.empty() && !e.stopping) {
+    if (parallel && budget-- == 0) {
+      if (!std::exchange(e.pump_pending, true))
+        e.self->send(e.self, pump_atom::value); // the rest in a later handler
+      return;
+    }
     auto i = e.by_id.find(e.start_queue.front());
     e.start_queue.pop_front();
     if (i == e.by_id.end() || i->second->running || i->second->cancelled
@@ -437,12 +454,14 @@ void pump_starts(engine& e) {
       continue; // gone or stopped since it was queued
     auto& n = *i->second;
     start(e, n);
-    e.starting = n.id;
+    ++e.pending_up;
+    if (!parallel)
+      e.starting = n.id; // ordered: the next one when this one is up
     if (n.entry->ready == child_spec::ready_t::healthy)
       e.self->delayed_send(e.self, n.entry->start_timeout, start_timeout_atom::value, n.id,
                            n.number);
   }
-  if (e.starting == 0 && e.start_queue.empty() && e.initial_start && !e.stopping) {
+  if (e.pending_up == 0 && e.start_queue.empty() && e.initial_start && !e.stopping) {
     e.initial_start = false; // the first batch is up: later failures are restarts
     if (e.reg) {
       std::lock_guard<std::mutex> guard{e.reg->mtx};
@@ -459,6 +478,7 @@ void mark_up(engine& e, node& n) {
     return;
   n.up = true;
   n.manual = false;
+  --e.pending_up;
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     if (n.entry->waiter && !n.entry->waiter->done) {
@@ -466,10 +486,9 @@ void mark_up(engine& e, node& n) {
       e.reg->cv.notify_all();
     }
   }
-  if (e.starting == n.id) {
+  if (e.starting == n.id)
     e.starting = 0;
-    pump_starts(e);
-  }
+  pump_starts(e);
 }
 
 void on_up(engine& e, uint64_t id, uint64_t number) {
@@ -831,9 +850,12 @@ void begin_stop(engine& e, caf::error reason) {
   }
   if (e.root) {
     cancel(e, *e.root);
-    if (e.is_supervisor()) // parallel: each service by its own shutdown too
+    // Parallel (simple_one_for_one): one shared deadline for alike children,
+    // no timer per child; brutal_kill ones go at once.
+    if (e.is_supervisor())
       for (auto& c : e.root->children)
-        arm_shutdown(e, *c);
+        if (c->entry && c->entry->shutdown.kind == shutdown_spec::brutal_kill)
+          arm_shutdown(e, *c);
   }
   maybe_finish(e);
 }
@@ -1090,6 +1112,8 @@ void on_exit(engine& e, caf::down_msg& msg) {
   }
   if (e.starting == n.id)
     e.starting = 0;
+  if (n.entry && !n.up)
+    --e.pending_up; // it ended before it was up
   if (n.entry && !e.stopping && !n.removing)
     service_exit(e, n, msg.reason, done);
   else
@@ -1298,6 +1322,10 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
       on_child_stop_timeout(*ep, id, number);
     },
     [ep](resume_atom, uint64_t token) { on_resume(*ep, token); },
+    [ep](pump_atom) {
+      ep->pump_pending = false;
+      pump_starts(*ep);
+    },
   };
 }
 

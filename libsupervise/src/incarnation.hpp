@@ -38,6 +38,7 @@ using start_timeout_atom = caf::atom_constant<caf::atom("sv_startto")>;
 using child_stop_timeout_atom = caf::atom_constant<caf::atom("sv_chstop")>;
 using terminate_atom = caf::atom_constant<caf::atom("sv_termin")>;
 using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
+using pump_atom = caf::atom_constant<caf::atom("sv_pump")>;
 
 struct incarnation {
   incarnation(std::string dn_, uint64_t node, uint64_t num, caf::actor sup,
