@@ -44,7 +44,8 @@ struct options {
   size_t msgs = 1000000;            // messages per repetition, row msgpath
   size_t msg_reps = 5;
   bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
-  bool quiet_hook = false;          // install a no-op spec.on_event in restart rows
+  bool quiet_hook = true;           // restart/group rows: a no-op on_event (no event text),
+                                    // as the bare baseline logs nothing; --default-hook: off
   double timeout_s = 300;           // per wait; a row that exceeds it reports an error
   std::vector<std::string> caf_args; // handed to actor_system_config::parse
   std::string self_exe;             // for the start row's subprocesses

@@ -241,7 +241,8 @@ const char* usage =
   "  --crash-seconds=S       crash-loop window (default 10)\n"
   "  --blocking-restarts=N   timed blocking restarts (default 10000, +500 warm-up)\n"
   "  --msgs=N --msg-reps=R   messages per rep / reps (default 1000000 / 5)\n"
-  "  --quiet-hook            restart/group rows: no-op on_event instead of the default hook\n"
+  "  --default-hook          restart/group rows: keep the default (logging) event hook;\n"
+  "                          by default a no-op on_event, as the bare baseline logs nothing\n"
   "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"
   "  --timeout=S             per-wait limit (default 300; smoke 60)\n"
   "  anything else starting with '-' goes to CAF, e.g. --scheduler.max-threads=2\n";
@@ -322,6 +323,8 @@ int main(int argc, char** argv) {
         o.run_bare = w != "lib";
       } else if (std::strcmp(a, "--quiet-hook") == 0) {
         o.quiet_hook = true;
+      } else if (std::strcmp(a, "--default-hook") == 0) {
+        o.quiet_hook = false;
       } else if ((v = val(a, "--timeout="))) {
         o.timeout_s = std::stod(v);
       } else if ((v = val(a, "--internal-start="))) {

@@ -289,10 +289,14 @@ void send_up(const incarnation& inc) {
 caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc,
                           bool ack) {
   bool propagate = e.opts.propagate_exceptions;
+  // `inc` travels as a spawn argument, not a capture: CAF 0.17 dereferences
+  // a null argument tuple when a function is spawned without arguments
+  // (init_fun_factory.hpp, flagged by UBSan).
   if (body.is_blocking()) {
     // Own thread; the body polls ctx.stop_requested() (kill is not honoured).
     return e.self->spawn(
-      [fn = body.blocking_body(), inc, propagate, ack](caf::blocking_actor* a) {
+      [fn = body.blocking_body(), propagate, ack](caf::blocking_actor* a,
+                                                   std::shared_ptr<incarnation> inc) {
         if (ack)
           send_up(*inc);
         context ctx{inc};
@@ -308,10 +312,12 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
         }
         if (result)
           a->fail_state(std::move(result));
-      });
+      },
+      std::move(inc));
   }
   return e.self->spawn(
-    [fn = body.event_body(), inc, propagate, ack](caf::event_based_actor* a) -> caf::behavior {
+    [fn = body.event_body(), propagate, ack](caf::event_based_actor* a,
+                                             std::shared_ptr<incarnation> inc) -> caf::behavior {
       // The context lives as long as the actor: handlers may hold a reference.
       auto ctx = std::make_shared<context>(inc);
       a->attach_functor([ctx] {});
@@ -336,7 +342,8 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
       if (ack && !a->getf(caf::abstract_actor::is_terminated_flag))
         send_up(*inc);
       return result;
-    });
+    },
+    std::move(inc));
 }
 
 // NEW (reset or fresh) -> running: a new incarnation gets a new actor.
@@ -731,7 +738,7 @@ std::vector<unstopped_child> running_report(const engine& e, bool blocking_only)
 // reason, with a terminate_tree turned into do_not_restart when this
 // supervisor does not propagate termination.
 caf::error end_reason(const engine& e) {
-  if (e.reg && e.reg->sp.dont_propagate_termination && e.final_error == errc::terminate_tree)
+  if (e.reg && e.reg->sp.dont_propagate_termination && is(e.final_error, errc::terminate_tree))
     return errc::do_not_restart;
   return e.final_error;
 }
@@ -1020,7 +1027,7 @@ void service_exit(engine& e, node& n, const caf::error& reason, bool done) {
     return;
   // Ends that do not restart: done, temporary, transient with a clean reason.
   bool clean = outcome == exit_outcome::done || !reason
-               || reason == caf::exit_reason::user_shutdown || reason == errc::shutdown;
+               || is(reason, caf::exit_reason::user_shutdown) || is(reason, errc::shutdown);
   if (outcome == exit_outcome::done || entry.restart == restart_type::temporary
       || (entry.restart == restart_type::transient && clean)) {
     set_state(e, n, clean ? node_state::done : node_state::dead);
@@ -1396,8 +1403,9 @@ bool inside_hook() noexcept { return in_hook; }
 
 caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options topts,
                              std::shared_ptr<tree_shared> shared) {
-  return sys.spawn([root = std::move(root), topts = std::move(topts),
-                    shared](caf::event_based_actor* self) mutable -> caf::behavior {
+  return sys.spawn(
+    [root = std::move(root), topts = std::move(topts)](
+      caf::event_based_actor* self, std::shared_ptr<tree_shared> shared) mutable -> caf::behavior {
     engine_options opts;
     opts.backoff = topts.backoff;
     opts.propagate_exceptions = topts.propagate_exceptions;
@@ -1414,15 +1422,18 @@ caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options
     auto* top = make_node(*ep, nullptr, "root", std::move(root));
     start(*ep, *top);
     return behavior;
-  });
+  },
+    std::move(shared)); // an argument, not a capture: see spawn_runnable
 }
 
 caf::actor spawn_supervisor_engine(caf::actor_system& sys,
                                    std::shared_ptr<supervisor_shared> shared) {
-  return sys.spawn([shared](caf::event_based_actor* self) -> caf::behavior {
-    return supervisor_behavior(self, shared->name, shared, supervisor_options(*shared, nullptr),
-                               nullptr);
-  });
+  return sys.spawn(
+    [](caf::event_based_actor* self, std::shared_ptr<supervisor_shared> shared) {
+      return supervisor_behavior(self, shared->name, shared,
+                                 supervisor_options(*shared, nullptr), nullptr);
+    },
+    std::move(shared)); // an argument, not a capture: see spawn_runnable
 }
 
 caf::behavior host_supervisor(caf::event_based_actor* self, context& ctx,

@@ -10,17 +10,17 @@ namespace {
 
 // Exit reasons that mean "stopped because asked to" for a cancelled node.
 bool is_stop_reason(const caf::error& reason) {
-  return !reason || reason == caf::exit_reason::user_shutdown
-         || reason == caf::exit_reason::kill || reason == caf::exit_reason::unreachable;
+  return !reason || is(reason, caf::exit_reason::user_shutdown)
+         || is(reason, caf::exit_reason::kill) || is(reason, caf::exit_reason::unreachable);
 }
 
 } // namespace
 
 exit_outcome classify(const exit_facts& f) {
   // Our two special outcomes win over everything: they are explicit requests.
-  if (f.reason == errc::terminate_tree)
+  if (is(f.reason, errc::terminate_tree))
     return exit_outcome::terminate_tree;
-  if (f.reason == errc::do_not_restart)
+  if (is(f.reason, errc::do_not_restart))
     return exit_outcome::stop_for_good;
   // DONE first: a normal return after signal(done), cancelled or not.
   if (!f.reason && f.signaled_done)

@@ -11,6 +11,7 @@
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/make_message.hpp>
 
 namespace supervise {
@@ -88,6 +89,18 @@ inline caf::error make_error(errc x) {
 /// As above with a context payload (a string naming the bad value).
 inline caf::error make_error(errc x, std::string what) {
   return {static_cast<uint8_t>(x), category, caf::make_message(std::move(what))};
+}
+
+/// True when `err` is our `x`; compares code and category without building
+/// a caf::error (which allocates in CAF 0.17): cheap on the restart path.
+inline bool is(const caf::error& err, errc x) noexcept {
+  return err && err.code() == static_cast<uint8_t>(x) && err.category() == category;
+}
+
+/// True when `err` is CAF's exit reason `x` (not for exit_reason::normal,
+/// which is the empty error: test `!err`).
+inline bool is(const caf::error& err, caf::exit_reason x) noexcept {
+  return err && err.code() == static_cast<uint8_t>(x) && err.category() == caf::atom("exit");
 }
 
 /// Renders any error; for ours "supervise::invalid_name(\"a.b\")".
