@@ -9,7 +9,8 @@ if(CAF_VERSION_NUM LESS 1700 OR CAF_VERSION_NUM GREATER_EQUAL 1800)
   message(FATAL_ERROR "need CAF 0.17.x, found CAF_VERSION=${CAF_VERSION_NUM}")
 endif()
 if(NOT TARGET CAF::core)
-  add_library(CAF::core SHARED IMPORTED)
+  # UNKNOWN: CAF_CORE_LIBRARY may also be a static libcaf_core (scripts/caf-tsan).
+  add_library(CAF::core UNKNOWN IMPORTED)
   set_target_properties(CAF::core PROPERTIES
     IMPORTED_LOCATION "${CAF_CORE_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}"
