@@ -223,7 +223,10 @@ inline supervise::runnable one_child(std::string name, supervise::runnable child
 
 /// An actor that doubles integers.
 inline caf::actor make_doubler(caf::actor_system& sys) {
-  return sys.spawn([]() -> caf::behavior { return {[](int x) { return 2 * x; }}; });
+  // The factor is a spawn argument: CAF 0.17 dereferences a null argument
+  // tuple when a function is spawned without arguments (UBSan).
+  return sys.spawn([](int factor) -> caf::behavior { return {[=](int x) { return factor * x; }}; },
+                   2);
 }
 
 /// Asks `who` to double 21 from `sys` (blocking, bounded); the answer or -1.

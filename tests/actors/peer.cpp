@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   cfg.load<caf::io::middleman>();
   cfg.set("scheduler.max-threads", 1);
   caf::actor_system sys{cfg};
-  auto doubler = sys.spawn([]() -> caf::behavior { return {[](int x) { return 2 * x; }}; });
+  auto doubler = sys.spawn(  // an argument: CAF 0.17 null-tuple UB otherwise
+    [](int factor) -> caf::behavior { return {[=](int x) { return factor * x; }}; }, 2);
   auto port = sys.middleman().publish(doubler, static_cast<uint16_t>(std::atoi(argv[1])),
                                       "127.0.0.1", true);
   if (!port) {
