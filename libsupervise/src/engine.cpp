@@ -29,6 +29,16 @@
 //  - a service of a supervisor: at once, unless the supervisor's decaying
 //    failure counter went above its threshold, which pauses every restart of
 //    its services until the backoff pause ends (suture §2).
+// A supervisor's services also follow OTP (otp-supervisor.md §1): their
+// restart type decides whether an end restarts at all, the strategy which
+// siblings restart with a failed one (a group: stopped in reverse, started
+// in order, counted once), the restart intensity when the supervisor gives
+// up. They start one at a time in order, each up before the next (in
+// parallel chunks under simple_one_for_one), and stop in reverse order, each
+// by its shutdown spec (in parallel under simple_one_for_one).
+// Sections below: events, helpers, spawning, cancellation, accounting,
+// ordered starts, restart selection, strategies, shutdown, exits, requests,
+// the actor.
 #include "engine.hpp"
 
 #include <algorithm>
