@@ -369,8 +369,10 @@ void cancel(engine& e, node& n) {
   if (n.cancelled)
     return;
   n.cancelled = true;
-  if (n.waiting) {
-    n.waiting = false; // the pending timer (or resume) finds nothing to start
+  // Waiting out a backoff, or reset and queued for its start (a service behind
+  // the one starting): nothing to stop; CANCELED now, so it counts as stopped.
+  if (n.waiting || (!n.running && n.state == node_state::new_)) {
+    n.waiting = false; // the pending timer (or resume, or start queue) starts nothing
     set_state(e, n, node_state::canceled);
   } else {
     request_stop(n);
