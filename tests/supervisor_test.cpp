@@ -1151,6 +1151,30 @@ BOOST_AUTO_TEST_CASE(remove_twice_and_unknown_tokens_are_errors) {
   stop(s);
 }
 
+BOOST_AUTO_TEST_CASE(a_removed_name_stays_taken_until_its_child_has_stopped) {
+  // Found by supervise-soak: add() of a just-removed name started a second
+  // A.x while the first was still stopping (two incarnations of one DN).
+  auto sp = quiet_spec();
+  sp.timeout = 1s;
+  supervisor s{sys, "A", sp};
+  auto token = value_of(s.add("x", stubborn(rec)));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  BOOST_REQUIRE(!s.remove(token));
+  settle();
+  auto again = s.add("x", rc(rec));
+  BOOST_REQUIRE(!again);
+  BOOST_CHECK(again.error() == errc::duplicate_name);
+  BOOST_CHECK_EQUAL(detail_of(again.error()), "A.x: still stopping after its removal");
+  BOOST_CHECK(s.terminate_child("x") == errc::unknown_child); // no longer listed
+  BOOST_CHECK_EQUAL(rec.starts("A.x"), 1u);
+  advance(1s); // its stop timeout: killed, forgotten, the name is free
+  value_of(s.add("x", rc(rec)));
+  settle();
+  BOOST_CHECK_EQUAL(rec.starts("A.x"), 2u);
+  stop(s);
+}
+
 BOOST_AUTO_TEST_CASE(an_exit_request_to_the_supervisor_actor_stops_it) {
   supervisor s{sys, "A", quiet_spec()};
   value_of(s.add("svc", becomes_healthy(rec)));

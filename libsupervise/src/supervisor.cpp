@@ -91,11 +91,19 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
                         sh.name + "." + cs.id + ": significant under auto_shutdown never");
     if (cs.shutdown && cs.shutdown->kind == shutdown_spec::timeout
         && cs.shutdown->time.count() < 0)
-      return make_error(errc::invalid_option, sh.name + "." + cs.id + ": negative shutdown");
+      return make_error(errc::invalid_option, sh.name + "." + cs.id + ": negative shutdown "
+                                                + std::to_string(cs.shutdown->time.count())
+                                                + "ns");
     if (sh.phase == detail::run_phase::finished)
       return make_error(errc::not_running, sh.name);
-    if (sh.by_name.count(cs.id) > 0)
-      return make_error(errc::duplicate_name, sh.name + "." + cs.id);
+    if (auto i = sh.by_name.find(cs.id); i != sh.by_name.end()) {
+      // A removed service keeps its name until its actor has exited: two
+      // incarnations of one DN are never alive at the same time.
+      auto j = sh.services.find(i->second);
+      bool leaving = j != sh.services.end() && j->second.removing;
+      return make_error(errc::duplicate_name,
+                        sh.name + "." + cs.id + (leaving ? ": still stopping after its removal" : ""));
+    }
     id = sh.next_service++;
     auto& entry = sh.services[id];
     entry.id = id;
@@ -143,7 +151,7 @@ detail::service_entry* find_child(detail::supervisor_shared& sh, const std::stri
   if (i == sh.by_name.end())
     return nullptr;
   auto j = sh.services.find(i->second);
-  return j == sh.services.end() ? nullptr : &j->second;
+  return j == sh.services.end() || j->second.removing ? nullptr : &j->second;
 }
 
 } // namespace
@@ -293,8 +301,8 @@ caf::error supervisor::remove(service_token t) {
     if (i == shared_->services.end() || i->second.removing)
       return make_error(errc::unknown_token,
                         token_text(t) + " of " + shared_->name + ": never issued or removed");
-    i->second.removing = true; // leaves services() at once
-    shared_->by_name.erase(i->second.name);
+    i->second.removing = true; // leaves services() at once; the name stays
+                               // taken until it has stopped (erase_locked)
     engine = shared_->engine;
   }
   caf::anon_send(engine, detail::remove_atom::value, t.service);
@@ -316,8 +324,7 @@ caf::error supervisor::remove_and_wait(service_token t, std::chrono::nanoseconds
       return make_error(errc::unknown_token,
                         token_text(t) + " of " + shared_->name + ": never issued or removed");
     if (!i->second.removing) {
-      i->second.removing = true;
-      shared_->by_name.erase(i->second.name);
+      i->second.removing = true; // the name stays taken until it has stopped
       engine = shared_->engine;
     }
   }
