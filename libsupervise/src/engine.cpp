@@ -369,11 +369,14 @@ void cancel(engine& e, node& n) {
   if (n.cancelled)
     return;
   n.cancelled = true;
-  // Waiting out a backoff, or reset and queued for its start (a service behind
-  // the one starting): nothing to stop; CANCELED now, so it counts as stopped.
-  if (n.waiting || (!n.running && n.state == node_state::new_)) {
-    n.waiting = false; // the pending timer (or resume, or start queue) starts nothing
+  if (n.waiting) {
+    n.waiting = false; // the pending timer (or resume) finds nothing to start
     set_state(e, n, node_state::canceled);
+  } else if (!n.running && n.state == node_state::new_) {
+    // Queued for its start (behind the service starting now): nothing to stop,
+    // no state change to report, but it counts as stopped (is_ready), or a
+    // group restart would wait for it forever.
+    n.state = node_state::canceled;
   } else {
     request_stop(n);
   }
