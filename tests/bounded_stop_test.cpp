@@ -37,16 +37,6 @@ runnable stubborn(recorder& rec) {
   };
 }
 
-// A blocking child that ignores its stop request until `release` is set.
-runnable hung(recorder& rec, std::shared_future<void> release) {
-  return [&rec, release](context& ctx) -> caf::error {
-    rec.started(ctx.dn(), nullptr);
-    signal(ctx, signal_type::healthy);
-    release.wait();
-    return context::canceled();
-  };
-}
-
 // A blocking child that needs `d` to wind down after its stop request.
 runnable slow(recorder& rec, std::chrono::milliseconds d) {
   return [&rec, d](context& ctx) -> caf::error {
@@ -106,11 +96,11 @@ BOOST_AUTO_TEST_CASE(tree_stop_is_bounded_whatever_the_children_do) {
                       sp.timeout = 150ms;
                       return sp;
                     }()};
-  BOOST_REQUIRE(nested.add("deep", hung(rec, released)));
+  BOOST_REQUIRE(nested.add("deep", hung_blocking(rec, released)));
   BOOST_REQUIRE(nested.add("ignores", stubborn(rec)));
   tree t{sys,
          root_of({{"ignores", stubborn(rec)},
-                  {"hangs", hung(rec, released)},
+                  {"hangs", hung_blocking(rec, released)},
                   {"slow", slow(rec, 50ms)},
                   {"fine", becomes_healthy(rec)},
                   {"nested", nested.as_runnable()}}),
@@ -131,7 +121,7 @@ BOOST_AUTO_TEST_CASE(supervisor_stop_is_bounded_by_the_largest_shutdown) {
   supervisor s{sys, "S", sp};
   child_spec a;
   a.id = "hangs_long";
-  a.start = hung(rec, released);
+  a.start = hung_blocking(rec, released);
   a.shutdown = shutdown_spec::after(250ms);
   child_spec b;
   b.id = "ignores";
@@ -139,7 +129,7 @@ BOOST_AUTO_TEST_CASE(supervisor_stop_is_bounded_by_the_largest_shutdown) {
   b.shutdown = shutdown_spec::after(200ms);
   BOOST_REQUIRE(s.start_child(a));
   BOOST_REQUIRE(s.start_child(b));
-  BOOST_REQUIRE(s.add("hangs", hung(rec, released)));
+  BOOST_REQUIRE(s.add("hangs", hung_blocking(rec, released)));
   BOOST_REQUIRE(s.add("slow", slow(rec, 30ms)));
   BOOST_REQUIRE(!s.start(5s));
   BOOST_REQUIRE(rec.wait("S.slow", node_state::healthy));
@@ -159,7 +149,7 @@ BOOST_AUTO_TEST_CASE(simple_one_for_one_stops_many_in_parallel) {
   supervisor s{sys, "P", sp};
   for (int i = 0; i < 200; ++i)
     BOOST_REQUIRE(s.add("w" + std::to_string(i), i % 2 ? stubborn(rec) : becomes_healthy(rec)));
-  BOOST_REQUIRE(s.add("hangs", hung(rec, released)));
+  BOOST_REQUIRE(s.add("hangs", hung_blocking(rec, released)));
   BOOST_REQUIRE(!s.start(10s));
   auto took = timed([&] { BOOST_CHECK(!s.stop()); }, [&](auto d) { return s.wait_for(d); });
   BOOST_CHECK_LE(took, ms(150ms + slack).count());
@@ -198,7 +188,7 @@ BOOST_FIXTURE_TEST_CASE(the_process_can_exit_with_unstopped_children, no_system)
     opts.sink = [](log_level, std::string_view, std::string_view) {};
     recorder r;
     opts.on_state = r.hook();
-    tree t{child_sys, root_of({{"hangs", hung(r, forever)}}), opts};
+    tree t{child_sys, root_of({{"hangs", hung_blocking(r, forever)}}), opts};
     if (!r.wait("root.hangs", node_state::healthy))
       std::_Exit(10);
     t.stop();

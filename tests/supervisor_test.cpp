@@ -25,16 +25,6 @@ using namespace test;
 
 namespace {
 
-// A blocking service that ignores its stop request until `release` is set.
-runnable hung_blocking(recorder& rec, std::shared_future<void> release) {
-  return [&rec, release](context& ctx) -> caf::error {
-    rec.started(ctx.dn(), nullptr);
-    signal(ctx, signal_type::healthy);
-    release.wait();
-    return context::canceled();
-  };
-}
-
 // An event-based service that ignores stop requests (only kill ends it).
 runnable stubborn(recorder& rec) {
   return [&rec](caf::event_based_actor* self, context& ctx) -> caf::behavior {
