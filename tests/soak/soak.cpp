@@ -501,8 +501,11 @@ struct soak {
     }
     if (!t.subtree.empty() && (rng() % 2 == 0)) { // a level-3 group member
       auto& dn = t.subtree[rng() % t.subtree.size()];
-      if (kind == f_dnr || kind == f_startup)
-        kind = f_error; // keep the groups whole
+      // Keep the groups whole (no do_not_restart); no hang either: a tree node
+      // that ignores its cancellation holds its group's restart until it
+      // returns (Monogon semantics, test done_delay) -- only stop() kills it.
+      if (kind == f_dnr || kind == f_startup || kind == f_hang)
+        kind = f_error;
       send_fault(dn, kind, false);
       return;
     }
