@@ -733,8 +733,24 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
     auto totals = s.events.get();
+    // Before the stop, make sure some children ignore it: 3 blocking ones
+    // (reported unstopped) and 3 event-based ones (killed, not reported).
+    std::mt19937_64 pick{cfg.seed};
+    std::vector<std::string> blk, evb;
+    for (auto& t : s.targets)
+      (t.blocking ? blk : evb).push_back(t.dn);
+    std::shuffle(blk.begin(), blk.end(), pick);
+    std::shuffle(evb.begin(), evb.end(), pick);
+    for (size_t i = 0; i < 3 && i < blk.size(); ++i)
+      s.send_fault(blk[i], f_hang, true);
+    for (size_t i = 0; i < 3 && i < evb.size(); ++i)
+      s.send_fault(evb[i], f_hang, false);
+    for (auto until = clk::now() + 5s;
+         g_hang.now().size() < std::min<size_t>(3, blk.size()) && clk::now() < until;)
+      std::this_thread::sleep_for(5ms); // ok-sleep: polling the blocking children's hang mode
     // Stop: every blocking child in hang mode must be reported, nothing else.
     auto hung = g_hang.now();
+    s.check(hung.size() >= std::min<size_t>(3, blk.size()), "blocking children not hanging");
     auto bound = std::max<std::chrono::nanoseconds>(child_timeout, tree_timeout) + 100ms;
     auto t0 = clk::now();
     t->stop();
