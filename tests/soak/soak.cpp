@@ -462,8 +462,9 @@ struct soak {
   // -- fault injection ------------------------------------------------------------
 
   void inject(std::mt19937_64& rng, std::vector<size_t>& gone) {
-    // Kinds by weight: error, exception, normal, dnr, startup, hang, kill, add, remove.
-    static const int weights[f_count] = {0, 24, 16, 10, 3, 10, 3, 24, 5, 5};
+    // Kinds by weight: error, exception, normal, dnr, startup, hang, kill, add, remove
+    // (add >= dnr + remove, so the tree does not drain over a long run).
+    static const int weights[f_count] = {0, 24, 16, 10, 3, 10, 3, 24, 9, 5};
     std::discrete_distribution<int> kinds(std::begin(weights), std::end(weights));
     auto kind = kinds(rng);
     if (kind == f_add) {
