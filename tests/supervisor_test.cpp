@@ -1165,6 +1165,23 @@ BOOST_AUTO_TEST_CASE(a_removed_name_stays_taken_until_its_child_has_stopped) {
   stop(s);
 }
 
+BOOST_AUTO_TEST_CASE(removed_before_the_supervisor_saw_the_add_frees_its_name) {
+  // Found by supervise-soak: add() then remove() before the engine handled
+  // the add left the registration behind for good (and now its name).
+  supervisor s{sys, "A", quiet_spec()};
+  BOOST_REQUIRE(!s.start());
+  settle();
+  auto token = value_of(s.add("y", rc(rec)));
+  BOOST_REQUIRE(!s.remove(token)); // the engine has not run yet
+  settle();
+  BOOST_CHECK_EQUAL(rec.starts("A.y"), 0u);
+  value_of(s.add("y", rc(rec)));
+  settle();
+  BOOST_CHECK_EQUAL(rec.starts("A.y"), 1u);
+  BOOST_CHECK_EQUAL(value_of(s.services()).size(), 1u);
+  stop(s);
+}
+
 BOOST_AUTO_TEST_CASE(an_exit_request_to_the_supervisor_actor_stops_it) {
   supervisor s{sys, "A", quiet_spec()};
   value_of(s.add("svc", becomes_healthy(rec)));

@@ -1152,8 +1152,13 @@ void on_add(engine& e, uint32_t service) {
   {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     auto i = e.reg->services.find(service);
-    if (i == e.reg->services.end() || i->second.removing)
-      return; // removed again before we saw it
+    if (i == e.reg->services.end())
+      return;
+    if (i->second.removing) { // removed again before we saw it
+      if (e.by_service.count(service) == 0) // and never ran: forget it (frees the name)
+        e.reg->erase_locked(service);
+      return;
+    }
     entry = &i->second;
   }
   if (e.by_service.count(service) > 0)
