@@ -14,7 +14,13 @@
 // add and remove. Two identical phases (same seed) of --seconds/2 each; after
 // each: quiesce, then check. Checks (exit code 1 when one fails):
 //  - duplicates: per DN the engine's events alternate started -> ended; a
-//    second start while alive is a duplicate (checked at every event);
+//    second start while alive is a duplicate (checked at every event). Not a
+//    live counter in the child (++ in init, -- in an attach_functor): CAF runs
+//    a dying actor's attachables newest first, and the engine's monitor may be
+//    attached after the child's functor (init can run first on another
+//    worker), so the down message can go out before the decrement and the
+//    next incarnation's init can count first: false duplicates. The engine's
+//    events come from its one actor, in order, per DN: race-free.
 //  - every listed child runs exactly once: which_children() of every
 //    supervisor, whereis() and the event log agree; the set of live DNs in
 //    the event log equals the snapshot's nodes with an actor;
