@@ -239,6 +239,18 @@ std::shared_ptr<std::atomic<int>> slot_of(const std::string& dn) {
 
 caf::error soak_error() { return caf::sec::runtime_error; }
 
+// How an event-based child obeys a fault message.
+void on_fault(caf::event_based_actor* self, int kind) {
+  switch (kind) {
+    case f_error: self->quit(soak_error()); break;
+    case f_exception: throw std::runtime_error("soak fault");
+    case f_normal: self->quit(); break;
+    case f_dnr: self->quit(errc::do_not_restart); break;
+    case f_hang: self->set_exit_handler([](caf::exit_msg&) {}); break;
+    default: break;
+  }
+}
+
 // An event-based child obeying fault messages.
 runnable worker(bool healthy) {
   return [healthy](caf::event_based_actor* self, context& ctx) -> caf::behavior {
@@ -248,18 +260,7 @@ runnable worker(bool healthy) {
     }
     if (healthy)
       signal(ctx, signal_type::healthy);
-    return {
-      [self](fault_atom, int kind) {
-        switch (kind) {
-          case f_error: self->quit(soak_error()); break;
-          case f_exception: throw std::runtime_error("soak fault");
-          case f_normal: self->quit(); break;
-          case f_dnr: self->quit(errc::do_not_restart); break;
-          case f_hang: self->set_exit_handler([](caf::exit_msg&) {}); break;
-          default: break;
-        }
-      },
-    };
+    return {[self](fault_atom, int kind) { on_fault(self, kind); }};
   };
 }
 
@@ -312,16 +313,7 @@ runnable group_service() {
     }
     run_group(ctx, {{"a", worker(true)}, {"b", worker(true)}, {"c", worker(true)}});
     signal(ctx, signal_type::healthy);
-    return {
-      [self](fault_atom, int kind) {
-        switch (kind) {
-          case f_error: self->quit(soak_error()); break;
-          case f_exception: throw std::runtime_error("soak fault");
-          case f_normal: self->quit(); break;
-          default: break;
-        }
-      },
-    };
+    return {[self](fault_atom, int kind) { on_fault(self, kind); }};
   };
 }
 
