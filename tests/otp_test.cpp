@@ -221,6 +221,39 @@ BOOST_AUTO_TEST_CASE(simple_one_for_one) {
   BOOST_CHECK_EQUAL(log.count("stopped"), 3u);
 }
 
+BOOST_AUTO_TEST_CASE(a_member_failing_during_a_group_restart_does_not_strand_the_group) {
+  // Found by supervise-soak: b fails while the group restarts, before it is
+  // up, with c still queued behind it. c must count as stopped (it never
+  // ran), or the group waits for it forever and nobody restarts.
+  auto sp = quiet_spec();
+  sp.strategy = strategy::one_for_all;
+  supervisor s{sys, "G", sp};
+  int b_runs = 0;
+  auto b = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    rec.started(ctx.dn(), caf::actor{self});
+    if (++b_runs != 2) // the second run never gets up
+      signal(ctx, signal_type::healthy);
+    return {[self](fail_atom) { self->quit(test_failure()); }};
+  };
+  value_of(s.add("a", rc(rec)));
+  auto cb = child("b", b);
+  cb.ready = child_spec::ready_t::healthy; // up only once healthy
+  value_of(s.start_child(cb, 0s));
+  value_of(s.add("c", rc(rec)));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  send("G.c", fail_atom::value); // the group restarts: a, then b (not up), c queued
+  BOOST_REQUIRE_EQUAL(rec.starts("G.b"), 2u);
+  BOOST_REQUIRE_EQUAL(rec.starts("G.c"), 1u);
+  send("G.b", fail_atom::value);
+  BOOST_CHECK_EQUAL(rec.starts("G.a"), 3u);
+  BOOST_CHECK_EQUAL(rec.starts("G.b"), 3u);
+  BOOST_CHECK_EQUAL(rec.starts("G.c"), 2u);
+  for (auto& c : value_of(s.which_children()))
+    BOOST_CHECK_MESSAGE(c.actor != nullptr, c.dn << " is not running");
+  stop(s);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // -- restart intensity --------------------------------------------------------------------

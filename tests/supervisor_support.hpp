@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -165,6 +166,17 @@ inline supervise::runnable polite_blocking(recorder& rec) {
     rec.started(ctx.dn(), nullptr);
     supervise::signal(ctx, supervise::signal_type::healthy);
     ctx.wait_for_stop();
+    return supervise::context::canceled();
+  };
+}
+
+/// A blocking service that signals healthy, then ignores its stop request
+/// until `release` is set.
+inline supervise::runnable hung_blocking(recorder& rec, std::shared_future<void> release) {
+  return [&rec, release](supervise::context& ctx) -> caf::error {
+    rec.started(ctx.dn(), nullptr);
+    supervise::signal(ctx, supervise::signal_type::healthy);
+    release.wait();
     return supervise::context::canceled();
   };
 }

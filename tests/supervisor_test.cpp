@@ -25,16 +25,6 @@ using namespace test;
 
 namespace {
 
-// A blocking service that ignores its stop request until `release` is set.
-runnable hung_blocking(recorder& rec, std::shared_future<void> release) {
-  return [&rec, release](context& ctx) -> caf::error {
-    rec.started(ctx.dn(), nullptr);
-    signal(ctx, signal_type::healthy);
-    release.wait();
-    return context::canceled();
-  };
-}
-
 // An event-based service that ignores stop requests (only kill ends it).
 runnable stubborn(recorder& rec) {
   return [&rec](caf::event_based_actor* self, context& ctx) -> caf::behavior {
@@ -1148,6 +1138,47 @@ BOOST_AUTO_TEST_CASE(remove_twice_and_unknown_tokens_are_errors) {
   BOOST_CHECK(detail_of(again).find("already removed") != std::string::npos
               || detail_of(again).find("removed") != std::string::npos);
   BOOST_CHECK(s.remove(service_token{token.supervisor, 999}) == errc::unknown_token);
+  stop(s);
+}
+
+BOOST_AUTO_TEST_CASE(a_removed_name_stays_taken_until_its_child_has_stopped) {
+  // Found by supervise-soak: add() of a just-removed name started a second
+  // A.x while the first was still stopping (two incarnations of one DN).
+  auto sp = quiet_spec();
+  sp.timeout = 1s;
+  supervisor s{sys, "A", sp};
+  auto token = value_of(s.add("x", stubborn(rec)));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  BOOST_REQUIRE(!s.remove(token));
+  settle();
+  auto again = s.add("x", rc(rec));
+  BOOST_REQUIRE(!again);
+  BOOST_CHECK(again.error() == errc::duplicate_name);
+  BOOST_CHECK_EQUAL(detail_of(again.error()), "A.x: still stopping after its removal");
+  BOOST_CHECK(s.terminate_child("x") == errc::unknown_child); // no longer listed
+  BOOST_CHECK_EQUAL(rec.starts("A.x"), 1u);
+  advance(1s); // its stop timeout: killed, forgotten, the name is free
+  value_of(s.add("x", rc(rec)));
+  settle();
+  BOOST_CHECK_EQUAL(rec.starts("A.x"), 2u);
+  stop(s);
+}
+
+BOOST_AUTO_TEST_CASE(removed_before_the_supervisor_saw_the_add_frees_its_name) {
+  // Found by supervise-soak: add() then remove() before the engine handled
+  // the add left the registration behind for good (and now its name).
+  supervisor s{sys, "A", quiet_spec()};
+  BOOST_REQUIRE(!s.start());
+  settle();
+  auto token = value_of(s.add("y", rc(rec)));
+  BOOST_REQUIRE(!s.remove(token)); // the engine has not run yet
+  settle();
+  BOOST_CHECK_EQUAL(rec.starts("A.y"), 0u);
+  value_of(s.add("y", rc(rec)));
+  settle();
+  BOOST_CHECK_EQUAL(rec.starts("A.y"), 1u);
+  BOOST_CHECK_EQUAL(value_of(s.services()).size(), 1u);
   stop(s);
 }
 

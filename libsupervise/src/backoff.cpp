@@ -9,15 +9,19 @@
 namespace supervise {
 
 caf::error backoff_options::validate() const {
-  auto bad = [](const char* what) { return make_error(errc::invalid_option, what); };
+  // Each message names the field and the bad value.
+  auto bad = [](std::string what) { return make_error(errc::invalid_option, std::move(what)); };
+  auto ns = [](std::chrono::nanoseconds d) { return std::to_string(d.count()) + "ns"; };
   if (initial.count() < 0)
-    return bad("backoff.initial must be >= 0 (0: restart at once)");
+    return bad("backoff.initial = " + ns(initial) + ": must be >= 0 (0: restart at once)");
   if (!(multiplier >= 1.0) || std::isinf(multiplier))
-    return bad("backoff.multiplier must be a finite number >= 1");
+    return bad("backoff.multiplier = " + std::to_string(multiplier)
+               + ": must be a finite number >= 1");
   if (max_interval < initial)
-    return bad("backoff.max_interval must be >= backoff.initial");
+    return bad("backoff.max_interval = " + ns(max_interval) + ": must be >= backoff.initial = "
+               + ns(initial));
   if (!(jitter >= 0.0 && jitter <= 1.0))
-    return bad("backoff.jitter must be in [0, 1]");
+    return bad("backoff.jitter = " + std::to_string(jitter) + ": must be in [0, 1]");
   return {};
 }
 

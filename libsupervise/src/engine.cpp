@@ -396,6 +396,11 @@ void cancel(engine& e, node& n) {
   if (n.waiting) {
     n.waiting = false; // the pending timer (or resume) finds nothing to start
     set_state(e, n, node_state::canceled);
+  } else if (!n.running && n.state == node_state::new_) {
+    // Queued for its start (behind the service starting now): nothing to stop,
+    // no state change to report, but it counts as stopped (is_ready), or a
+    // group restart would wait for it forever.
+    n.state = node_state::canceled;
   } else {
     request_stop(n);
   }
@@ -647,17 +652,14 @@ node& make_service(engine& e, service_entry& entry) {
 }
 
 // A service leaves for good (removed, do_not_restart, temporary): unlisted
-// now, forgotten once its subtree has stopped.
+// now, forgotten (and its name free again) once its subtree has stopped.
 void leave(engine& e, node& n) {
   if (n.permanent || n.removing)
     return;
   n.permanent = true;
   e.leaving.push_back(&n);
   std::lock_guard<std::mutex> guard{e.reg->mtx};
-  n.entry->removing = true;
-  auto j = e.reg->by_name.find(n.entry->name);
-  if (j != e.reg->by_name.end() && j->second == n.entry->id)
-    e.reg->by_name.erase(j);
+  n.entry->removing = true; // the name stays taken until forget_service()
 }
 
 // A service that ended cleanly and is kept without restarting (transient,
@@ -1211,8 +1213,13 @@ void on_add(engine& e, uint32_t service) {
   {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     auto i = e.reg->services.find(service);
-    if (i == e.reg->services.end() || i->second.removing)
-      return; // removed again before we saw it
+    if (i == e.reg->services.end())
+      return;
+    if (i->second.removing) { // removed again before we saw it
+      if (e.by_service.count(service) == 0) // and never ran: forget it (frees the name)
+        e.reg->erase_locked(service);
+      return;
+    }
     entry = &i->second;
   }
   if (e.by_service.count(service) > 0)

@@ -91,11 +91,19 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
                         sh.name + "." + cs.id + ": significant under auto_shutdown never");
     if (cs.shutdown && cs.shutdown->kind == shutdown_spec::timeout
         && cs.shutdown->time.count() < 0)
-      return make_error(errc::invalid_option, sh.name + "." + cs.id + ": negative shutdown");
+      return make_error(errc::invalid_option, sh.name + "." + cs.id + ": negative shutdown "
+                                                + std::to_string(cs.shutdown->time.count())
+                                                + "ns");
     if (sh.phase == detail::run_phase::finished)
       return make_error(errc::not_running, sh.name);
-    if (sh.by_name.count(cs.id) > 0)
-      return make_error(errc::duplicate_name, sh.name + "." + cs.id);
+    if (auto i = sh.by_name.find(cs.id); i != sh.by_name.end()) {
+      // A removed service keeps its name until its actor has exited: two
+      // incarnations of one DN are never alive at the same time.
+      auto j = sh.services.find(i->second);
+      bool leaving = j != sh.services.end() && j->second.removing;
+      return make_error(errc::duplicate_name,
+                        sh.name + "." + cs.id + (leaving ? ": still stopping after its removal" : ""));
+    }
     id = sh.next_service++;
     auto& entry = sh.services[id];
     entry.id = id;
@@ -149,7 +157,7 @@ caf::expected<detail::service_entry*> running_child(detail::supervisor_shared& s
     return err;
   auto i = sh.by_name.find(id);
   auto j = i == sh.by_name.end() ? sh.services.end() : sh.services.find(i->second);
-  if (j == sh.services.end())
+  if (j == sh.services.end() || j->second.removing)
     return make_error(errc::unknown_child, sh.name + "." + id);
   return &j->second;
 }
@@ -170,13 +178,14 @@ caf::expected<detail::service_entry*> token_entry(detail::supervisor_shared& sh,
   return &i->second;
 }
 
-// Unlists `entry` (its name is free again) and returns the engine to tell,
-// or null when the removal was under way already (caller holds the lock).
+// Unlists `entry` (it leaves services() at once; its name stays taken until
+// its child has stopped, so a re-add can never run two incarnations of one
+// DN) and returns the engine to tell, or null when the removal was under way
+// already (caller holds the lock).
 caf::actor unlist(detail::supervisor_shared& sh, detail::service_entry& entry) {
   if (entry.removing)
     return nullptr;
   entry.removing = true;
-  sh.by_name.erase(entry.name);
   return sh.engine;
 }
 

@@ -76,7 +76,7 @@ struct supervisor_shared {
   caf::actor engine; // the actor of the current run
   uint32_t next_service = 1;
   std::map<uint32_t, service_entry> services; // ordered: add order
-  std::unordered_map<std::string, uint32_t> by_name; // listed (not removed) services
+  std::unordered_map<std::string, uint32_t> by_name; // names taken (removing ones until stopped)
   uint32_t next_generated = 1; // simple_one_for_one ids: child-<n>
   /// Services with a smaller id form a standalone run's initial batch (those
   /// added before start()); later ones are added to the running supervisor.

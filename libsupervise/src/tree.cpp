@@ -1,6 +1,7 @@
 #include "supervise/tree.hpp"
 
 #include <stdexcept>
+#include <string>
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
@@ -18,7 +19,8 @@ tree::tree(caf::actor_system& sys, runnable root, tree_options opts)
   if (auto err = opts.backoff.validate())
     throw std::invalid_argument("supervise::tree: " + detail_of(err));
   if (opts.stop_timeout.count() < 0)
-    throw std::invalid_argument("supervise::tree: stop_timeout must be >= 0");
+    throw std::invalid_argument("supervise::tree: stop_timeout = "
+                                + std::to_string(opts.stop_timeout.count()) + "ns: must be >= 0");
   sup_ = detail::spawn_tree_engine(sys, std::move(root), std::move(opts), shared_);
 }
 

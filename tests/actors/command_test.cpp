@@ -34,6 +34,37 @@ pid_t pid_after(const std::optional<log_line>& line, const std::string& key) {
   return at == std::string::npos ? -1 : static_cast<pid_t>(std::atol(line->msg.c_str() + at + key.size()));
 }
 
+// `n` restarts of a program that exits at once (backoff 0), then a stop:
+// at most one zombie while running (the one exiting right now), none and no
+// live child process after the stop.
+void restarts_leave_zero_zombies(actors_fixture& f, size_t n, std::chrono::milliseconds bound) {
+  auto ctl = std::make_shared<command_control>();
+  auto opts = sh("exit 3");
+  opts.control = ctl;
+  auto topts = f.options();
+  topts.backoff.initial = 0ns;
+  topts.backoff.max_interval = 0ns;
+  topts.backoff.jitter = 0;
+  topts.sink = [](log_level, std::string_view, std::string_view) {};
+  auto t0 = std::chrono::steady_clock::now();
+  tree t{f.sys, one_child("cmd", command(opts)), topts};
+  BOOST_REQUIRE(f.rec.wait("root.cmd", node_state::dead, n, bound));
+  auto mid = count_children();
+  t.stop();
+  BOOST_CHECK(!t.wait());
+  auto took = std::chrono::steady_clock::now() - t0;
+  auto after = count_children();
+  BOOST_TEST_MESSAGE(n << " restarts: " << ctl->starts() << " starts in "
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                     << " ms; children while running: " << mid.first << " zombies, "
+                     << mid.second << " live; after stop: " << after.first << " zombies, "
+                     << after.second << " live");
+  BOOST_CHECK(ctl->starts() >= n);
+  BOOST_CHECK(mid.first <= 1u);
+  BOOST_CHECK_EQUAL(after.first, 0u);
+  BOOST_CHECK_EQUAL(after.second, 0u);
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(command_runnable, actors_fixture)
@@ -212,31 +243,16 @@ BOOST_AUTO_TEST_CASE(exited_program_leaves_no_grandchild_behind) {
 }
 
 BOOST_AUTO_TEST_CASE(two_hundred_restarts_leave_zero_zombies) {
-  auto ctl = std::make_shared<command_control>();
-  auto opts = sh("exit 3");
-  opts.control = ctl;
-  auto topts = options();
-  topts.backoff.initial = 0ns;
-  topts.backoff.max_interval = 0ns;
-  topts.backoff.jitter = 0;
-  topts.sink = [](log_level, std::string_view, std::string_view) {};
-  auto t0 = std::chrono::steady_clock::now();
-  tree t{sys, one_child("cmd", command(opts)), topts};
-  BOOST_REQUIRE(rec.wait("root.cmd", node_state::dead, 200, 20s));
-  auto mid = count_children();
-  t.stop();
-  BOOST_CHECK(!t.wait());
-  auto took = std::chrono::steady_clock::now() - t0;
-  auto after = count_children();
-  BOOST_TEST_MESSAGE("200 restarts: " << ctl->starts() << " starts in "
-                     << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                     << " ms; children while running: " << mid.first << " zombies, "
-                     << mid.second << " live; after stop: " << after.first << " zombies, "
-                     << after.second << " live");
-  BOOST_CHECK(ctl->starts() >= 200u);
-  BOOST_CHECK(mid.first <= 1u); // at most the one exiting right now
-  BOOST_CHECK_EQUAL(after.first, 0u);
-  BOOST_CHECK_EQUAL(after.second, 0u);
+  restarts_leave_zero_zombies(*this, 200, 20s);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 7.5: 1,000 subprocess restarts and a stop; its own CTest entry.
+BOOST_FIXTURE_TEST_SUITE(command_thousand_restarts, actors_fixture)
+
+BOOST_AUTO_TEST_CASE(thousand_restarts_leave_zero_zombies_and_no_orphans) {
+  restarts_leave_zero_zombies(*this, 1000, 60s);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
