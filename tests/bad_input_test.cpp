@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(remove_twice) {
   BOOST_REQUIRE(!s.remove(y));
   settle();
   auto text = "token {" + std::to_string(y.supervisor) + ", " + std::to_string(y.service) + "}";
-  expect(s.remove(y), errc::unknown_token, text + " of A: never issued or removed");
+  expect(s.remove(y), errc::unknown_token, text + " of A: never issued or already removed");
   expect(s.remove_and_wait(y, 0s), errc::unknown_token, text);
   still_restarts("A.x");
   stop(s);
