@@ -4,6 +4,8 @@
 // tests unless a blocking call needs real time.
 #include <boost/test/unit_test.hpp>
 
+#include "value_of.hpp"
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -43,13 +45,6 @@ void expect_invalid_argument(const std::function<void()>& f, const std::string& 
     BOOST_CHECK_MESSAGE(std::string{e.what()}.find(needle) != std::string::npos,
                         "\"" << e.what() << "\" does not name \"" << needle << "\"");
   }
-}
-
-template <class T>
-T value_of(caf::expected<T> x) {
-  if (!x)
-    BOOST_FAIL("unexpected error: " << render(x.error()));
-  return std::move(*x);
 }
 
 // A root that calls `body` with its context (collecting errors), runs an rc

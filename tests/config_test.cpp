@@ -3,6 +3,8 @@
 // tree_options_from().
 #include <boost/test/unit_test.hpp>
 
+#include "value_of.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -20,6 +22,7 @@
 
 using namespace std::chrono_literals;
 using namespace supervise;
+using test::value_of;
 
 namespace {
 
@@ -51,13 +54,6 @@ struct temp_file {
   }
   ~temp_file() { std::remove(path.c_str()); }
 };
-
-template <class T>
-T value_of(caf::expected<T> x) {
-  if (!x)
-    BOOST_FAIL("unexpected error: " << render(x.error()));
-  return std::move(*x);
-}
 
 } // namespace
 

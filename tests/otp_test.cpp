@@ -4,6 +4,8 @@
 // the child API, stable names across a restart, and the snapshot.
 #include <boost/test/unit_test.hpp>
 
+#include "value_of.hpp"
+
 #include <limits>
 
 #include "supervise/errc.hpp"
@@ -18,13 +20,6 @@ using namespace supervise;
 using namespace test;
 
 namespace {
-
-template <class T>
-T value_of(caf::expected<T> x) {
-  if (!x)
-    BOOST_FAIL("unexpected error: " << render(x.error()));
-  return std::move(*x);
-}
 
 child_spec child(std::string id, runnable r, restart_type rt = restart_type::permanent) {
   child_spec cs;

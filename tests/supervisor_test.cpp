@@ -6,6 +6,8 @@
 // recorded events with generous bounds, never on sleeps.
 #include <boost/test/unit_test.hpp>
 
+#include "value_of.hpp"
+
 #include <atomic>
 #include <cmath>
 #include <future>
@@ -32,13 +34,6 @@ runnable stubborn(recorder& rec) {
     self->set_exit_handler([](caf::exit_msg&) {});
     return {[](ping_atom) {}};
   };
-}
-
-template <class T>
-T value_of(caf::expected<T> x) {
-  if (!x)
-    BOOST_FAIL("unexpected error: " << render(x.error()));
-  return std::move(*x);
 }
 
 } // namespace
