@@ -171,10 +171,9 @@ struct net_config : caf::actor_system_config {
   }
 };
 
-/// Real time, a recorder and a log capture wired into tree options.
-struct actors_fixture {
-  real_config cfg;
-  caf::actor_system sys{cfg};
+/// A recorder and a log capture wired into tree options: quick, exact
+/// backoff (20 ms, x1.5, cap 200 ms, no jitter).
+struct recording {
   recorder rec;
   log_capture logs;
 
@@ -190,25 +189,18 @@ struct actors_fixture {
   }
 };
 
+/// Real time, a recorder and a log capture wired into tree options.
+struct actors_fixture : recording {
+  real_config cfg;
+  caf::actor_system sys{cfg};
+};
+
 /// Two middleman-enabled systems: a server side and a client side.
-struct net_fixture {
+struct net_fixture : recording {
   net_config server_cfg;
   caf::actor_system server_sys{server_cfg};
   net_config client_cfg;
   caf::actor_system client_sys{client_cfg};
-  recorder rec;
-  log_capture logs;
-
-  supervise::tree_options options() {
-    supervise::tree_options opts;
-    opts.on_state = rec.hook();
-    opts.sink = logs.sink();
-    opts.seed = 42;
-    opts.backoff.initial = 20ms;
-    opts.backoff.max_interval = 200ms;
-    opts.backoff.jitter = 0;
-    return opts;
-  }
 };
 
 /// A root that runs one child `name` and is done.
