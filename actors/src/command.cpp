@@ -69,6 +69,7 @@ void command_control::detach() {
 // -- validation -------------------------------------------------------------------
 
 caf::error validate(const command_options& opts) {
+  name_category();
   auto bad = [](std::string what) {
     return supervise::make_error(errc::invalid_option, "command: " + std::move(what));
   };
@@ -425,6 +426,7 @@ caf::error run_command(const command_options& opts, context& ctx) {
 } // namespace
 
 runnable command(command_options opts) {
+  name_category();
   if (auto err = validate(opts))
     throw std::invalid_argument(supervise::detail_of(err));
   return runnable::blocking(

@@ -19,26 +19,16 @@ const char* to_string(actors_errc x) noexcept {
   return "unknown";
 }
 
-std::string detail_of(const caf::error& err) {
-  if (err.category() != category || err.context().empty())
-    return {};
-  if (err.context().match_elements<std::string>())
-    return err.context().get_as<std::string>(0);
-  return {};
-}
-
-std::string render(const caf::error& err) {
-  if (!err || err.category() != category)
-    return supervise::render(err);
-  std::string out = "sv_actors::";
-  out += to_string(static_cast<actors_errc>(err.code()));
-  auto what = detail_of(err);
-  if (!what.empty()) {
-    out += "(\"";
-    out += what;
-    out += "\")";
-  }
-  return out;
+void name_category() {
+  // Once per process; every factory and validate() calls it, so an error of
+  // ours never reaches supervise::render unnamed.
+  static const bool once = [] {
+    add_category(category, "sv_actors", [](uint8_t code) {
+      return to_string(static_cast<actors_errc>(code));
+    });
+    return true;
+  }();
+  (void) once;
 }
 
 } // namespace supervise::actors

@@ -1,5 +1,7 @@
 #include "supervise/actors/periodic.hpp"
 
+#include "supervise/actors/errc.hpp"
+
 #include <stdexcept>
 
 #include <caf/all.hpp>
@@ -14,6 +16,7 @@ using tick_atom = caf::atom_constant<caf::atom("sv_tick")>;
 } // namespace
 
 caf::error validate(const periodic_options& opts) {
+  name_category();
   if (opts.interval.count() <= 0)
     return supervise::make_error(
       errc::invalid_option,
@@ -24,6 +27,7 @@ caf::error validate(const periodic_options& opts) {
 }
 
 runnable periodic(periodic_options opts) {
+  name_category();
   if (auto err = validate(opts))
     throw std::invalid_argument(supervise::detail_of(err));
   return runnable::event_based(

@@ -62,6 +62,7 @@ void published_endpoint::clear(const caf::actor& served) {
 // -- validation -----------------------------------------------------------------------
 
 caf::error validate(const published_server_options& opts) {
+  name_category();
   auto bad = [](std::string what) {
     return supervise::make_error(errc::invalid_option, "published_server: " + std::move(what));
   };
@@ -216,6 +217,7 @@ caf::behavior serve(caf::event_based_actor* self, context& ctx,
 } // namespace
 
 runnable published_server(published_server_options opts) {
+  name_category();
   if (auto err = validate(opts))
     throw std::invalid_argument(supervise::detail_of(err));
   auto shared = std::make_shared<const published_server_options>(std::move(opts));

@@ -57,6 +57,7 @@ void remote_handle::clear(const caf::actor& remote, std::string where) {
 // -- validation -----------------------------------------------------------------------
 
 caf::error validate(const remote_connection_options& opts) {
+  name_category();
   auto bad = [](std::string what) {
     return supervise::make_error(errc::invalid_option, "remote_connection: " + std::move(what));
   };
@@ -120,6 +121,7 @@ caf::behavior connect(caf::event_based_actor* self, context& ctx,
 } // namespace
 
 runnable remote_connection(remote_connection_options opts) {
+  name_category();
   if (auto err = validate(opts))
     throw std::invalid_argument(supervise::detail_of(err));
   auto shared = std::make_shared<const remote_connection_options>(std::move(opts));

@@ -3,6 +3,9 @@
 #include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>
 
+#include <mutex>
+#include <vector>
+
 namespace supervise {
 
 const char* to_string(errc x) noexcept {
@@ -36,8 +39,48 @@ const char* to_string(errc x) noexcept {
   return "unknown";
 }
 
+namespace {
+
+struct added_category {
+  caf::atom_value cat;
+  const char* prefix;
+  const char* (*name)(uint8_t);
+};
+
+std::mutex categories_mtx;
+std::vector<added_category>& categories() {
+  static std::vector<added_category> xs;
+  return xs;
+}
+
+// The prefix and code name of `err` when its category is ours or added.
+bool named(const caf::error& err, const char*& prefix, const char*& name) {
+  if (err.category() == category) {
+    prefix = "supervise";
+    name = to_string(static_cast<errc>(err.code()));
+    return true;
+  }
+  std::lock_guard<std::mutex> guard{categories_mtx};
+  for (auto& c : categories())
+    if (c.cat == err.category()) {
+      prefix = c.prefix;
+      name = c.name(err.code());
+      return true;
+    }
+  return false;
+}
+
+} // namespace
+
+void add_category(caf::atom_value cat, const char* prefix, const char* (*name)(uint8_t code)) {
+  std::lock_guard<std::mutex> guard{categories_mtx};
+  categories().push_back({cat, prefix, name});
+}
+
 std::string detail_of(const caf::error& err) {
-  if (err.category() != category || err.context().empty())
+  const char* prefix;
+  const char* name;
+  if (!err || !named(err, prefix, name) || err.context().empty())
     return {};
   if (err.context().match_elements<std::string>())
     return err.context().get_as<std::string>(0);
@@ -47,9 +90,12 @@ std::string detail_of(const caf::error& err) {
 std::string render(const caf::error& err) {
   if (!err)
     return "none";
-  if (err.category() == category) {
-    std::string out = "supervise::";
-    out += to_string(static_cast<errc>(err.code()));
+  const char* prefix;
+  const char* name;
+  if (named(err, prefix, name)) {
+    std::string out = prefix;
+    out += "::";
+    out += name;
     auto what = detail_of(err);
     if (!what.empty()) {
       out += "(\"";

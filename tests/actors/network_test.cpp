@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(nothing_listening_is_connect_failed_with_backoff) {
   BOOST_CHECK(logs.wait("root.conn", "cannot connect: 127.0.0.1:" + std::to_string(ropts.port)));
   auto h = handle->get();
   BOOST_CHECK(h.error() == actors_errc::not_running);
-  BOOST_CHECK(supervise::actors::render(h.error()).find("not connected") != std::string::npos);
+  BOOST_CHECK(supervise::render(h.error()).find("not connected") != std::string::npos);
   client.stop();
   client.wait();
 }
@@ -254,6 +254,14 @@ std::string thrown_by(F f) {
     return e.what();
   }
   return "(nothing thrown)";
+}
+
+BOOST_AUTO_TEST_CASE(errors_render_through_the_core) {
+  supervise::actors::name_category();
+  BOOST_CHECK_EQUAL(supervise::render(make_error(actors_errc::exited, "exit status 3")),
+                    "sv_actors::exited(\"exit status 3\")");
+  BOOST_CHECK_EQUAL(supervise::detail_of(make_error(actors_errc::bind_failed, "127.0.0.1:1")),
+                    "127.0.0.1:1");
 }
 
 BOOST_AUTO_TEST_CASE(bad_options_throw_naming_the_bad_value) {

@@ -103,10 +103,16 @@ inline bool is(const caf::error& err, caf::exit_reason x) noexcept {
   return err && err.code() == static_cast<uint8_t>(x) && err.category() == caf::atom("exit");
 }
 
-/// Renders any error; for ours "supervise::invalid_name(\"a.b\")".
+/// Lets render() and detail_of() treat another library's error category like
+/// ours: render() gives "prefix::name(\"detail\")" with `name(code)`. Any
+/// thread; call once per category (supervise::actors registers "sv_actors").
+void add_category(caf::atom_value cat, const char* prefix, const char* (*name)(uint8_t code));
+
+/// Renders any error; for ours (and added categories) "supervise::invalid_name(\"a.b\")".
 std::string render(const caf::error& err);
 
-/// The text payload of one of our errors, or "" when there is none.
+/// The text payload of one of our errors (or of an added category's), or ""
+/// when there is none.
 std::string detail_of(const caf::error& err);
 
 } // namespace supervise

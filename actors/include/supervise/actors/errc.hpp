@@ -53,11 +53,10 @@ inline caf::error make_error(actors_errc x, std::string what) {
   return {static_cast<uint8_t>(x), category, caf::make_message(std::move(what))};
 }
 
-/// Renders any error: ours as "sv_actors::exited(\"...\")", the core
-/// category through supervise::render, others through CAF.
-std::string render(const caf::error& err);
-
-/// The text payload of one of our errors, or "" when there is none.
-std::string detail_of(const caf::error& err);
+/// Registers this category with supervise::add_category, once: then
+/// supervise::render() gives "sv_actors::exited(\"...\")" and
+/// supervise::detail_of() its text. Every factory and validate() of this
+/// library calls it; any thread.
+void name_category();
 
 } // namespace supervise::actors
