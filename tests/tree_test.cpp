@@ -5,8 +5,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
+
+#include <pthread.h>
 
 #include "supervise/tree.hpp"
 #include "tree_support.hpp"
@@ -593,6 +597,51 @@ BOOST_AUTO_TEST_CASE(blocking_failure_and_exception) {
   std::lock_guard<std::mutex> guard{mtx};
   BOOST_REQUIRE(lines.size() >= 2u);
   BOOST_CHECK(lines[1].find("runnable_threw(\"thrown\")") != std::string::npos);
+}
+
+// Threads of this process named as libsupervise names its blocking threads.
+size_t blocking_threads() {
+  size_t n = 0;
+  for (auto& task : std::filesystem::directory_iterator{"/proc/self/task"}) {
+    std::ifstream comm{task.path() / "comm"};
+    std::string name;
+    if (std::getline(comm, name) && name == "sv.blocking")
+      ++n;
+  }
+  return n;
+}
+
+BOOST_AUTO_TEST_CASE(blocking_restart_reuses_a_parked_thread) {
+  // A restart must not pay for a thread start: the ended incarnation's thread
+  // runs the next one (at most one new thread for the whole run).
+  auto before = blocking_threads();
+  std::mutex mtx;
+  std::vector<std::string> names;
+  std::atomic<int> runs{0};
+  auto worker = [&](context& ctx) -> caf::error {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof(name));
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      names.emplace_back(name);
+    }
+    if (++runs < 6)
+      return caf::sec::runtime_error;
+    signal(ctx, signal_type::healthy);
+    ctx.wait_for_stop();
+    return context::canceled();
+  };
+  auto opts = options();
+  opts.backoff.initial = 0ms;
+  tree t{sys, group_root({{"w", worker}}), opts};
+  BOOST_REQUIRE(rec.wait("root.w", node_state::healthy));
+  BOOST_CHECK_LE(blocking_threads(), before + 1);
+  t.stop();
+  BOOST_CHECK(!t.wait());
+  std::lock_guard<std::mutex> guard{mtx};
+  BOOST_CHECK_EQUAL(names.size(), 6u);
+  for (auto& name : names)
+    BOOST_CHECK_EQUAL(name, "sv.blocking");
 }
 
 BOOST_AUTO_TEST_CASE(blocking_done_ends_done) {

@@ -53,6 +53,7 @@
 
 #include "incarnation.hpp"
 #include "name_table.hpp"
+#include "pooled_blocking_actor.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/exit_classification.hpp"
 #include "supervise/failure_counter.hpp"
@@ -299,14 +300,11 @@ void send_up(const incarnation& inc) {
 caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc,
                           bool ack) {
   bool propagate = e.opts.propagate_exceptions;
-  // `inc` travels as a spawn argument, not a capture: CAF 0.17 dereferences
-  // a null argument tuple when a function is spawned without arguments
-  // (init_fun_factory.hpp, flagged by UBSan).
   if (body.is_blocking()) {
-    // Own thread; the body polls ctx.stop_requested() (kill is not honoured).
-    return e.self->spawn(
-      [fn = body.blocking_body(), propagate, ack](caf::blocking_actor* a,
-                                                   std::shared_ptr<incarnation> inc) {
+    // A thread of its own (reused from the pool); the body polls
+    // ctx.stop_requested() (kill is not honoured).
+    return e.self->spawn<pooled_blocking_actor>(
+      [fn = body.blocking_body(), propagate, ack, inc = std::move(inc)](caf::blocking_actor* a) {
         if (ack)
           send_up(*inc);
         context ctx{inc};
@@ -322,9 +320,11 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
         }
         if (result)
           a->fail_state(std::move(result));
-      },
-      std::move(inc));
+      });
   }
+  // `inc` travels as a spawn argument, not a capture: CAF 0.17 dereferences
+  // a null argument tuple when a function is spawned without arguments
+  // (init_fun_factory.hpp, flagged by UBSan).
   return e.self->spawn(
     [fn = body.event_body(), propagate, ack](caf::event_based_actor* a,
                                              std::shared_ptr<incarnation> inc) -> caf::behavior {
