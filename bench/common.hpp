@@ -113,7 +113,7 @@ struct system_box {
 };
 
 std::unique_ptr<system_box>
-make_system(const options& o, const std::vector<std::pair<std::string, int64_t>>& presets = {});
+make_system(const options& o, const std::vector<std::pair<std::string, caf::config_value>>& presets = {});
 
 // -- messaging -----------------------------------------------------------------
 

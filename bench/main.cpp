@@ -63,7 +63,7 @@ bool wait_count(const std::atomic<size_t>& counter, size_t target, double second
 }
 
 std::unique_ptr<system_box>
-make_system(const options& o, const std::vector<std::pair<std::string, int64_t>>& presets) {
+make_system(const options& o, const std::vector<std::pair<std::string, caf::config_value>>& presets) {
   auto box = std::make_unique<system_box>();
   for (auto& [k, v] : presets)
     box->cfg.set(k, v);

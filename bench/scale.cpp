@@ -221,7 +221,7 @@ double measure_lib_stop(const options& o, size_t n) {
 } // namespace
 
 int start_child_main(const options& o, const std::string& variant, size_t n) {
-  auto box = make_system(o, {{"scheduler.max-throughput", 64}});
+  auto box = make_system(o, {{"scheduler.max-throughput", caf::config_value{int64_t{64}}}});
   auto& sys = *box->sys;
   latch all;
   clk::time_point t_end;
