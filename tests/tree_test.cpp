@@ -5,14 +5,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <future>
 #include <thread>
 
 #include <pthread.h>
 
 #include "supervise/tree.hpp"
+#include "blocking_threads.hpp"
 #include "tree_support.hpp"
 
 using namespace std::chrono_literals;
@@ -599,22 +598,10 @@ BOOST_AUTO_TEST_CASE(blocking_failure_and_exception) {
   BOOST_CHECK(lines[1].find("runnable_threw(\"thrown\")") != std::string::npos);
 }
 
-// Threads of this process named as libsupervise names its blocking threads.
-size_t blocking_threads() {
-  size_t n = 0;
-  for (auto& task : std::filesystem::directory_iterator{"/proc/self/task"}) {
-    std::ifstream comm{task.path() / "comm"};
-    std::string name;
-    if (std::getline(comm, name) && name == "sv.blocking")
-      ++n;
-  }
-  return n;
-}
-
 BOOST_AUTO_TEST_CASE(blocking_restart_reuses_a_parked_thread) {
   // A restart must not pay for a thread start: the ended incarnation's thread
   // runs the next one (at most one new thread for the whole run).
-  auto before = blocking_threads();
+  auto before = test::blocking_threads();
   std::mutex mtx;
   std::vector<std::string> names;
   std::atomic<int> runs{0};
@@ -635,7 +622,7 @@ BOOST_AUTO_TEST_CASE(blocking_restart_reuses_a_parked_thread) {
   opts.backoff.initial = 0ms;
   tree t{sys, group_root({{"w", worker}}), opts};
   BOOST_REQUIRE(rec.wait("root.w", node_state::healthy));
-  BOOST_CHECK_LE(blocking_threads(), before + 1);
+  BOOST_CHECK_LE(test::blocking_threads(), before + 1);
   t.stop();
   BOOST_CHECK(!t.wait());
   std::lock_guard<std::mutex> guard{mtx};

@@ -27,8 +27,10 @@ class thread_pool {
 public:
   using job = std::function<void()>;
 
-  /// How long a thread stays parked without a job before it ends.
-  static constexpr std::chrono::seconds idle_timeout{10};
+  /// How long a thread stays parked without a job before it ends: long
+  /// enough for restarts in quick succession (a longer backoff makes a thread
+  /// start negligible), short enough not to keep idle threads around.
+  static constexpr std::chrono::seconds idle_timeout{1};
 
   /// The process-wide pool.
   static thread_pool& instance();

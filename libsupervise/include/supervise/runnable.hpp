@@ -5,6 +5,11 @@
 //                 when ctx.stop_requested(); returning ctx.canceled() (or any
 //                 error once stopped) ends CANCELED; returning a normal error
 //                 after signal(done) ends DONE; anything else is a failure.
+//                 It is a CAF blocking actor (kill is not honoured), but its
+//                 thread is pooled: a blocking runnable that ended leaves its
+//                 thread parked for a second (named "sv.blocking"), and the
+//                 next one (typically its restart) runs there instead of
+//                 starting a thread.
 //  - event-based: caf::behavior(caf::event_based_actor*, context&) — a CAF
 //                 actor; it stops through its exit reason (a stop request is
 //                 an exit_msg with user_shutdown, sent with high priority).
