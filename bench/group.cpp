@@ -29,7 +29,18 @@ struct group_state {
   std::vector<double> us;
   std::vector<caf::actor> gen;
   latch done;
+  // Process CPU and wall time over the timed rounds: CPU per round, and how
+  // many cores were busy (a group restart is CPU-bound when that nears 2).
+  double cpu0 = 0, cpu1 = 0;
+  clk::time_point wall0, wall1;
 };
+
+// CPU per timed round in ms, and the cores it kept busy on average.
+std::pair<double, double> cpu_per_round(const group_state& s) {
+  size_t rounds = s.total - s.warmup;
+  double wall_ms = std::chrono::duration<double, std::milli>(s.wall1 - s.wall0).count();
+  return {(s.cpu1 - s.cpu0) / rounds, wall_ms > 0 ? (s.cpu1 - s.cpu0) / wall_ms : 0.0};
+}
 
 caf::behavior group_driver(caf::event_based_actor* self, group_state* s) {
   return {[=](up_atom, caf::actor member) {
@@ -42,10 +53,16 @@ caf::behavior group_driver(caf::event_based_actor* self, group_state* s) {
       if (s->count >= s->warmup)
         s->us.push_back(us_between(s->t_fail, now));
       if (++s->count == s->total) {
+        s->cpu1 = process_cpu_ms();
+        s->wall1 = clk::now();
         s->gen.clear();
         s->done.set();
         return;
       }
+    }
+    if (s->count == s->warmup) { // the first timed round starts now
+      s->cpu0 = process_cpu_ms();
+      s->wall0 = clk::now();
     }
     auto victim = s->gen[s->round++ % s->n];
     s->gen.clear();
@@ -112,7 +129,13 @@ void init_state(group_state& s, size_t n, size_t rounds, size_t warmup) {
   s.gen.reserve(n);
 }
 
-stats measure_bare(const options& o, size_t n, size_t rounds, size_t warmup, size_t& mismatches) {
+struct group_result {
+  stats lat;
+  std::pair<double, double> cpu; // ms per round, cores busy
+};
+
+group_result measure_bare(const options& o, size_t n, size_t rounds, size_t warmup,
+                          size_t& mismatches) {
   if (!o.run_bare)
     return {};
   auto box = make_system(o);
@@ -129,10 +152,10 @@ stats measure_bare(const options& o, size_t n, size_t rounds, size_t warmup, siz
   caf::anon_send_exit(sup, caf::exit_reason::kill);
   caf::anon_send_exit(drv, caf::exit_reason::kill);
   sys.await_all_actors_done();
-  return summarize(s.us);
+  return {summarize(s.us), cpu_per_round(s)};
 }
 
-stats measure_lib(const options& o, size_t n, size_t rounds, size_t warmup) {
+group_result measure_lib(const options& o, size_t n, size_t rounds, size_t warmup) {
   if (!o.run_lib)
     return {};
   auto box = make_system(o);
@@ -173,7 +196,7 @@ stats measure_lib(const options& o, size_t n, size_t rounds, size_t warmup) {
   }
   caf::anon_send_exit(drv, caf::exit_reason::kill);
   sys.await_all_actors_done();
-  return summarize(s.us);
+  return {summarize(s.us), cpu_per_round(s)};
 }
 
 } // namespace
@@ -186,8 +209,10 @@ lines row_group(const options& o) {
     size_t rounds = n <= 100 ? o.group_rounds_small : o.group_rounds_large;
     size_t warmup = std::max<size_t>(1, rounds / 10);
     size_t mismatches = 0;
-    auto bare = measure_bare(o, n, rounds, warmup, mismatches);
-    auto lib = measure_lib(o, n, rounds, warmup);
+    auto bare_run = measure_bare(o, n, rounds, warmup, mismatches);
+    auto lib_run = measure_lib(o, n, rounds, warmup);
+    auto& bare = bare_run.lat;
+    auto& lib = lib_run.lat;
     bool big = n > 100;
     double k = big ? 1e-3 : 1.0; // ms for large groups
     std::string unit = big ? "ms" : "us";
@@ -199,8 +224,12 @@ lines row_group(const options& o) {
     }
     out.push_back({"group", fmt::format("median, N={}", n), unit, rounds, lib.median * k,
                    bare.median * k, target, pass,
-                   fmt::format("{} rounds + {} warm-up; bare mismatches {}", rounds, warmup,
-                               mismatches)});
+                   fmt::format("{} rounds + {} warm-up; process CPU per round: lib {:.2f} ms "
+                               "({:.2f} cores busy), bare {:.2f} ms ({:.2f} cores busy); bare "
+                               "mismatches {}",
+                               rounds, warmup, lib_run.cpu.first,
+                               lib_run.cpu.second, bare_run.cpu.first,
+                               bare_run.cpu.second, mismatches)});
     out.push_back({"group", fmt::format("p99, N={}", n), unit, rounds, lib.p99 * k,
                    bare.p99 * k, "", std::nullopt, ""});
   }
