@@ -155,6 +155,35 @@ BOOST_AUTO_TEST_CASE(one_for_one) {
   stop(s);
 }
 
+// A restart nobody waits for is not followed (its child sends no up
+// message), but an ordered start queued behind it still waits until it is
+// up, and then goes on.
+BOOST_AUTO_TEST_CASE(an_ordered_start_waits_for_a_restart_in_progress) {
+  supervisor s{sys, "S", quiet_spec()};
+  value_of(s.add("a", rc(rec)));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  auto first = value_of(whereis(sys, "S.a"));
+  caf::anon_send(first, fail_atom::value);
+  // Run until the engine has spawned the replacement, not the replacement.
+  for (int i = 0; i < 100; ++i) {
+    auto now = whereis(sys, "S.a");
+    if (now && *now != first)
+      break;
+    BOOST_REQUIRE(sched.try_run_once());
+  }
+  BOOST_REQUIRE_EQUAL(rec.starts("S.a"), 1u);
+  value_of(s.add("b", rc(rec)));
+  BOOST_REQUIRE(sched.prioritize(s.actor()));
+  sched.run_once(); // the engine queues b behind a, which is not up yet
+  BOOST_CHECK(!whereis(sys, "S.b"));
+  settle(); // a runs its init and reports up: b starts
+  BOOST_CHECK_EQUAL(rec.starts("S.a"), 2u);
+  BOOST_CHECK_EQUAL(rec.starts("S.b"), 1u);
+  BOOST_CHECK(order_of(log, "started") == (std::vector<std::string>{"S.a", "S.a", "S.b"}));
+  stop(s);
+}
+
 BOOST_AUTO_TEST_CASE(one_for_all) {
   auto sp = quiet_spec();
   sp.strategy = strategy::one_for_all;

@@ -53,6 +53,7 @@
 
 #include "incarnation.hpp"
 #include "name_table.hpp"
+#include "event_runnable_actor.hpp"
 #include "pooled_blocking_actor.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/exit_classification.hpp"
@@ -88,6 +89,8 @@ struct node {
   bool held = false;       // member of a pending group restart (one_for_all...)
   bool idle = false;       // a kept service that is not to restart (transient)
   bool up = false;         // this incarnation finished starting
+  bool tracked = false;    // the engine follows this start (pending_up, mark_up)
+  bool exit_unlisted = false; // exited; the name table and registry not told yet
   bool manual = false;     // started by restart_child: a start failure parks it
   bool terminating = false; // terminate_child: parked once stopped
   bool given_up = false;   // a blocking child past its shutdown time (stop)
@@ -146,6 +149,8 @@ struct engine : std::enable_shared_from_this<engine> {
   // Nodes that stopped without an exit (cancelled while not running): gc()
   // looks at them besides the exiting node.
   std::vector<uint64_t> dirty;
+  std::vector<uint64_t> gc_dirty;   // gc()'s spare buffers
+  std::vector<node*> gc_selected;
   // A pending group restart (one_for_all, rest_for_one), in start order.
   std::vector<node*> group_restart;
   std::optional<restart_intensity> intensity;
@@ -219,17 +224,34 @@ void deliver(engine& e, const event& ev) {
 
 // -- helpers -----------------------------------------------------------------
 
+// Publishes n's state to the name table and the registry. The first change
+// after an exit also publishes the exit (no actor listed): one lock section
+// each, not two.
 void set_state(engine& e, node& n, node_state s) {
   n.state = s;
-  e.names->state(n.dn, &n, s);
+  bool exited = std::exchange(n.exit_unlisted, false);
+  e.names->state(n.dn, &n, s, exited);
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     n.entry->state = s;
     n.entry->running = n.running;
     n.entry->idle = n.idle;
+    if (exited)
+      n.entry->actor = nullptr;
   }
   if (e.opts.on_state)
     e.opts.on_state(n.dn, s);
+}
+
+// An exit that no state change published (see set_state).
+void publish_exit(engine& e, node& n) {
+  if (!std::exchange(n.exit_unlisted, false))
+    return;
+  e.names->down(n.dn, &n);
+  if (n.entry) {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    n.entry->actor = nullptr;
+  }
 }
 
 node* make_node(engine& e, node* parent, std::string name, runnable body) {
@@ -263,7 +285,7 @@ void drop_children(engine& e, node& n) {
 // Sends a stop request ahead of the child's mailbox backlog (high priority);
 // a blocking runnable sees it through its context's stop flag.
 void request_stop(node& n) {
-  if (n.inc)
+  if (n.inc && !n.inc->stop.load(std::memory_order_acquire)) // else told, or closed
     n.inc->request_stop();
   if (n.running && n.body.is_event_based())
     caf::anon_send<caf::message_priority::high>(
@@ -279,34 +301,18 @@ void kill(node& n) {
 
 // -- spawning a runnable ----------------------------------------------------
 
-caf::error exception_to_error(std::exception_ptr ep) {
-  try {
-    std::rethrow_exception(ep);
-  } catch (const std::exception& e) {
-    return make_error(errc::runnable_threw, e.what());
-  } catch (...) {
-    return make_error(errc::runnable_threw, "non-standard exception");
-  }
-}
-
-// Tells the engine this incarnation finished starting (child_spec::ready
-// `started`). High priority, like the monitor's down message, so the two
-// arrive in the order they were sent.
-void send_up(const incarnation& inc) {
-  caf::anon_send<caf::message_priority::high>(inc.engine, up_atom::value, inc.node_id,
-                                              inc.number);
-}
-
+// `report`: the runnable is `started`-ready; it reports up (report_up) when
+// its init returns (a blocking one: when its body begins).
 caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc,
-                          bool ack) {
+                          bool report) {
   bool propagate = e.opts.propagate_exceptions;
   if (body.is_blocking()) {
     // A thread of its own (reused from the pool); the body polls
     // ctx.stop_requested() (kill is not honoured).
     return e.self->spawn<pooled_blocking_actor>(
-      [fn = body.blocking_body(), propagate, ack, inc = std::move(inc)](caf::blocking_actor* a) {
-        if (ack)
-          send_up(*inc);
+      [fn = body.blocking_body(), propagate, report, inc = std::move(inc)](caf::blocking_actor* a) {
+        if (report)
+          report_up(*inc);
         context ctx{inc};
         caf::error result;
         if (propagate) {
@@ -322,38 +328,16 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
           a->fail_state(std::move(result));
       });
   }
-  // `inc` travels as a spawn argument, not a capture: CAF 0.17 dereferences
-  // a null argument tuple when a function is spawned without arguments
-  // (init_fun_factory.hpp, flagged by UBSan).
-  return e.self->spawn(
-    [fn = body.event_body(), propagate, ack](caf::event_based_actor* a,
-                                             std::shared_ptr<incarnation> inc) -> caf::behavior {
-      // The context lives as long as the actor: handlers may hold a reference.
-      auto ctx = std::make_shared<context>(inc);
-      a->attach_functor([ctx] {});
-      a->set_exception_handler(
-        [propagate](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error {
-          if (propagate)
-            std::rethrow_exception(ep);
-          return exception_to_error(ep);
-        });
-      caf::behavior result;
-      if (propagate) {
-        result = fn(a, *ctx);
-      } else {
-        try {
-          result = fn(a, *ctx);
-        } catch (...) {
-          a->quit(exception_to_error(std::current_exception()));
-          return {};
-        }
-      }
-      // Up, unless it quit during its initialisation (a start failure).
-      if (ack && !a->getf(caf::abstract_actor::is_terminated_flag))
-        send_up(*inc);
-      return result;
-    },
-    std::move(inc));
+  return e.self->spawn<event_runnable_actor>(body.event_body(), std::move(inc), propagate,
+                                             report);
+}
+
+// Whether a service's start gates something, so its up must be heard: the
+// initial batch (start() waits), a first start (start_child waits), a
+// restart_child, or an ordered start queued behind it.
+bool follows_start(const engine& e, const node& n) {
+  return e.initial_start || n.manual || n.number == 1
+         || (e.reg->sp.strategy != strategy::simple_one_for_one && !e.start_queue.empty());
 }
 
 // NEW (reset or fresh) -> running: a new incarnation gets a new actor.
@@ -363,19 +347,32 @@ void start(engine& e, node& n) {
   n.timed_out = false;
   n.inc = std::make_shared<incarnation>(n.dn, n.id, n.number, caf::actor{e.self}, e.opts.sink,
                                         e.opts.hook);
-  bool ack = n.entry && n.entry->ready == child_spec::ready_t::started;
-  n.handle = spawn_runnable(e, n.body, n.inc, ack);
+  bool reports = n.entry && n.entry->ready == child_spec::ready_t::started;
+  // A service's start is followed when something waits for it; a
+  // healthy-ready one signals anyway. Otherwise (an automatic restart)
+  // pump_starts() asks later if an ordered start comes to wait behind it.
+  n.tracked = n.entry && (!reports || follows_start(e, n));
+  if (reports && n.tracked)
+    n.inc->progress.store(incarnation::wanted, std::memory_order_relaxed); // before the child runs
+  n.handle = spawn_runnable(e, n.body, n.inc, reports);
   // A monitor set after a quick death still reports the original reason.
   e.self->monitor<caf::message_priority::high>(n.handle);
   n.running = true;
+  n.exit_unlisted = false;
+  n.state = node_state::new_;
   e.by_addr.emplace(n.handle.address(), &n);
+  // Listed as NEW with its new actor: one lock section each.
   e.names->started(n.dn, &n, n.handle, n.number - 1, e.self->clock().now());
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     n.entry->actor = n.handle;
     n.entry->restarts = n.number - 1;
+    n.entry->state = node_state::new_;
+    n.entry->running = true;
+    n.entry->idle = n.idle;
   }
-  set_state(e, n, node_state::new_);
+  if (e.opts.on_state)
+    e.opts.on_state(n.dn, node_state::new_);
   if (listens<child_started>(e)) {
     auto ev = make_event<child_started>(header(e, &n));
     ev.incarnation = n.number;
@@ -443,6 +440,7 @@ void count_failure(engine& e) {
 // -- ordered start of services (OTP: one at a time, in order) --------------------
 
 void pump_starts(engine& e);
+void follow_start(engine& e, uint64_t id);
 
 // Queues a service to start; it starts once those queued before it are up.
 void enqueue_start(engine& e, node& n) {
@@ -461,6 +459,8 @@ constexpr size_t start_chunk = 128;
 void pump_starts(engine& e) {
   if (!e.reg)
     return; // a tree: its nodes start at once
+  if (e.starting != 0 && !e.start_queue.empty())
+    follow_start(e, e.starting); // may mark it up, and pump from there
   bool parallel = e.reg->sp.strategy == strategy::simple_one_for_one;
   size_t budget = start_chunk;
   while (e.starting == 0 && !e.start_queue.empty() && !e.stopping) {
@@ -476,7 +476,8 @@ void pump_starts(engine& e) {
       continue; // gone or stopped since it was queued
     auto& n = *i->second;
     start(e, n);
-    ++e.pending_up;
+    if (n.tracked)
+      ++e.pending_up;
     if (!parallel)
       e.starting = n.id; // ordered: the next one when this one is up
     if (n.entry->ready == child_spec::ready_t::healthy)
@@ -500,7 +501,8 @@ void mark_up(engine& e, node& n) {
     return;
   n.up = true;
   n.manual = false;
-  --e.pending_up;
+  if (n.tracked)
+    --e.pending_up;
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     if (n.entry->waiter && !n.entry->waiter->done) {
@@ -511,6 +513,21 @@ void mark_up(engine& e, node& n) {
   if (e.starting == n.id)
     e.starting = 0;
   pump_starts(e);
+}
+
+// An automatic restart started untracked; an ordered start now waits behind
+// it: ask for its up message, or take it as up if it is already.
+void follow_start(engine& e, uint64_t id) {
+  auto i = e.by_id.find(id);
+  if (i == e.by_id.end())
+    return;
+  auto& n = *i->second;
+  if (n.tracked || n.up || !n.running || !n.inc)
+    return;
+  n.tracked = true;
+  ++e.pending_up;
+  if (n.inc->want_up())
+    mark_up(e, n);
 }
 
 void on_up(engine& e, uint64_t id, uint64_t number) {
@@ -572,7 +589,9 @@ void gc(engine& e, uint64_t exited) {
     for (auto* n : gone)
       forget_service(e, *n);
   }
-  std::vector<node*> selected;
+  // Buffers kept between calls: no allocation per restart.
+  auto selected = std::move(e.gc_selected);
+  selected.clear();
   auto consider = [&](uint64_t id) {
     auto i = e.by_id.find(id);
     if (i == e.by_id.end())
@@ -586,11 +605,14 @@ void gc(engine& e, uint64_t exited) {
   if (exited != 0)
     consider(exited);
   auto dirty = std::move(e.dirty);
+  e.dirty = std::move(e.gc_dirty);
   e.dirty.clear();
   for (auto id : dirty)
     consider(id);
+  e.gc_dirty = std::move(dirty);
   for (auto* n : selected)
     reschedule(e, *n);
+  e.gc_selected = std::move(selected);
   // A group restart: all members stopped (checked once all were asked), then
   // all start again in order.
   if (!e.group_restart.empty() && e.group_stop.empty()
@@ -1115,28 +1137,23 @@ void on_exit(engine& e, caf::down_msg& msg) {
     n.given_up = false;
     --e.given_up;
   }
-  bool done;
-  {
-    std::lock_guard<std::mutex> guard{n.inc->mtx};
-    n.inc->exited = true; // from now on the old context is stale
-    done = n.inc->done;
-    // A nested supervisor's stragglers become part of our report.
-    e.inherited.insert(e.inherited.end(), n.inc->unstopped.begin(), n.inc->unstopped.end());
-  }
-  n.inc->request_stop(); // wake anything still waiting on this context
-  e.names->down(n.dn, &n);
-  if (n.entry) {
-    std::lock_guard<std::mutex> guard{e.reg->mtx};
-    n.entry->actor = nullptr;
-  }
+  // The old context goes stale; a nested supervisor's stragglers become part
+  // of our report.
+  bool done = n.inc->close(e.inherited);
+  // Published with the next state change (set_state), or below.
+  n.exit_unlisted = true;
   if (e.starting == n.id)
     e.starting = 0;
-  if (n.entry && !n.up)
+  // An untracked restart that was up: still `up`, for start_failure().
+  if (!n.up && !n.tracked && n.inc->progress.load(std::memory_order_acquire) == incarnation::up)
+    n.up = true;
+  if (n.tracked && !n.up)
     --e.pending_up; // it ended before it was up
   if (n.entry && !e.stopping && !n.removing)
     service_exit(e, n, msg.reason, done);
   else
     node_exit(e, n, msg.reason, done);
+  publish_exit(e, n);
   if (e.stopping)
     stop_in_order(e, e.stop_order);
   else if (!e.group_stop.empty())

@@ -10,7 +10,8 @@ double failure_counter::add(time_point now, std::chrono::nanoseconds half_life) 
   } else {
     auto elapsed = std::chrono::duration<double>(now - last_).count();
     auto half = std::chrono::duration<double>(half_life).count();
-    failures_ = failures_ * std::pow(0.5, elapsed / half) + 1;
+    // 0.5^x as 2^-x: exp2 is several times cheaper than pow on the restart path.
+    failures_ = failures_ * std::exp2(-elapsed / half) + 1;
   }
   seen_ = true;
   last_ = now;

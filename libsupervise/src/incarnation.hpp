@@ -57,6 +57,24 @@ struct incarnation {
 
   std::atomic<bool> stop{false};
 
+  // Start progress of a `started`-ready service (child_spec::ready): the
+  // child marks itself up when its init returns; it messages the engine only
+  // if the engine asked (someone waits for the start), so a restart nobody
+  // waits for costs no message.
+  enum progress_t : uint8_t { starting, up, wanted };
+  std::atomic<uint8_t> progress{starting};
+
+  /// Child side, once: true when the engine asked for an up message.
+  bool child_up() noexcept {
+    return progress.exchange(up, std::memory_order_acq_rel) == wanted;
+  }
+
+  /// Engine side: asks for the up message; true when the child is up already
+  /// (then no message comes).
+  bool want_up() noexcept {
+    return progress.exchange(wanted, std::memory_order_acq_rel) == up;
+  }
+
   // Guarded by mtx.
   std::mutex mtx;
   std::condition_variable cv;
@@ -74,6 +92,20 @@ struct incarnation {
     stop.store(true, std::memory_order_release);
     std::lock_guard<std::mutex> guard{mtx};
     cv.notify_all();
+  }
+
+  /// Engine, when it handles the exit, in one lock section: the context goes
+  /// stale (later calls through it are refused), anything still waiting on it
+  /// wakes, a nested supervisor's stragglers move to `report`. Returns
+  /// whether `done` was signalled.
+  bool close(std::vector<unstopped_child>& report) {
+    stop.store(true, std::memory_order_release);
+    std::lock_guard<std::mutex> guard{mtx};
+    exited = true;
+    if (!unstopped.empty())
+      report.insert(report.end(), unstopped.begin(), unstopped.end());
+    cv.notify_all();
+    return done;
   }
 };
 

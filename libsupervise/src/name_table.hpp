@@ -29,7 +29,8 @@ public:
   /// A new incarnation of `dn` runs as `actor` (owner: the engine's node).
   void started(const std::string& dn, const void* owner, const caf::actor& actor,
                uint64_t restarts, time_point now);
-  void state(const std::string& dn, const void* owner, node_state s);
+  /// `exited`: the incarnation also exited (as down(), in the same section).
+  void state(const std::string& dn, const void* owner, node_state s, bool exited = false);
   /// The incarnation of `dn` exited.
   void down(const std::string& dn, const void* owner);
   /// The node is gone for good (only if `owner` still owns the DN).

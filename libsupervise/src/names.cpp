@@ -48,11 +48,16 @@ void name_table::started(const std::string& dn, const void* owner, const caf::ac
   notify_locked(dn, actor);
 }
 
-void name_table::state(const std::string& dn, const void* owner, node_state s) {
+void name_table::state(const std::string& dn, const void* owner, node_state s, bool exited) {
   std::lock_guard<std::mutex> guard{mtx};
   auto i = rows.find(dn);
-  if (i != rows.end() && i->second.owner == owner)
-    i->second.state = s;
+  if (i == rows.end() || i->second.owner != owner)
+    return;
+  i->second.state = s;
+  if (exited && i->second.actor) {
+    i->second.actor = nullptr;
+    notify_locked(dn, nullptr);
+  }
 }
 
 void name_table::down(const std::string& dn, const void* owner) {

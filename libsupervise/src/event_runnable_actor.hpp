@@ -1,0 +1,93 @@
+// event_runnable_actor.hpp (private) — the CAF actor of an event-based
+// runnable: an event_based_actor that owns the runnable's context.
+//
+// The context is a member, so it lives exactly as long as the actor (its
+// handlers may hold a reference to it, and attached functors, which CAF runs
+// after the behaviour is gone, still see it). Spawning a class costs one
+// allocation less per (re)start than spawning a function with bound
+// arguments plus an attachable that keeps a heap context alive.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <utility>
+
+#include <caf/actor_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include "incarnation.hpp"
+#include "supervise/context.hpp"
+#include "supervise/errc.hpp"
+#include "supervise/runnable.hpp"
+
+namespace supervise::detail {
+
+/// The error an exception escaping a runnable becomes (errc::runnable_threw).
+inline caf::error exception_to_error(std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return make_error(errc::runnable_threw, e.what());
+  } catch (...) {
+    return make_error(errc::runnable_threw, "non-standard exception");
+  }
+}
+
+/// Child side of child_spec::ready `started`: the incarnation finished
+/// starting. The engine hears of it only when it asked (incarnation::progress):
+/// a restart nobody waits for costs no message. High priority, like the
+/// monitor's down message, so the two arrive in the order they were sent.
+inline void report_up(incarnation& inc) {
+  if (inc.child_up())
+    caf::anon_send<caf::message_priority::high>(inc.engine, up_atom::value, inc.node_id,
+                                                inc.number);
+}
+
+class event_runnable_actor final : public caf::event_based_actor {
+public:
+  /// `report` = the runnable is `started`-ready: report_up() after its init.
+  event_runnable_actor(caf::actor_config& cfg, const runnable::event_fn& fn,
+                       std::shared_ptr<incarnation> inc, bool propagate, bool report)
+    : caf::event_based_actor(cfg), fn_(fn), ctx_(std::move(inc)), propagate_(propagate),
+      report_(report) {
+    if (propagate)
+      set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error {
+        std::rethrow_exception(ep);
+      });
+    else
+      set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& ep) {
+        return exception_to_error(ep);
+      });
+  }
+
+  const char* name() const override { return "sv.runnable"; }
+
+  // On a CAF worker, when the actor first runs: the runnable's init.
+  caf::behavior make_behavior() override {
+    // fn_ stays a member: the behaviour may refer to what the body captured.
+    caf::behavior result;
+    if (propagate_) {
+      result = fn_(this, ctx_);
+    } else {
+      try {
+        result = fn_(this, ctx_);
+      } catch (...) {
+        quit(exception_to_error(std::current_exception()));
+        return {};
+      }
+    }
+    // Up, unless it quit during its initialisation (a start failure).
+    if (report_ && !getf(caf::abstract_actor::is_terminated_flag))
+      report_up(ctx_.impl());
+    return result;
+  }
+
+private:
+  runnable::event_fn fn_;
+  supervise::context ctx_; // qualified: CAF actors have a context() member
+  bool propagate_;
+  bool report_;
+};
+
+} // namespace supervise::detail
