@@ -193,11 +193,24 @@ event_header header(const engine& e, const node* n) {
   return h;
 }
 
+void deliver(engine& e, const event& ev);
+
+// Emits an event of type Event about `n` (null: about the supervisor) if
+// anyone listens: built in place in the variant, `fill` sets its own fields.
+template <class Event, class Fill>
+void emit(engine& e, const node* n, Fill&& fill) {
+  if (!listens<Event>(e))
+    return;
+  event ev{std::in_place_type<Event>};
+  auto& x = std::get<Event>(ev);
+  static_cast<event_header&>(x) = header(e, n);
+  fill(x);
+  deliver(e, ev);
+}
+
 template <class Event>
-Event make_event(const event_header& h) {
-  Event ev;
-  static_cast<event_header&>(ev) = h;
-  return ev;
+void emit(engine& e, const node* n) {
+  emit<Event>(e, n, [](Event&) {});
 }
 
 // Delivers one event. Runs the hook with the would-deadlock guard set; a
@@ -373,11 +386,7 @@ void start(engine& e, node& n) {
   }
   if (e.opts.on_state)
     e.opts.on_state(n.dn, node_state::new_);
-  if (listens<child_started>(e)) {
-    auto ev = make_event<child_started>(header(e, &n));
-    ev.incarnation = n.number;
-    deliver(e, ev);
-  }
+  emit<child_started>(e, &n, [&](child_started& ev) { ev.incarnation = n.number; });
 }
 
 // -- cancellation -------------------------------------------------------------
@@ -429,11 +438,7 @@ void count_failure(engine& e) {
     auto delay = std::chrono::duration_cast<std::chrono::nanoseconds>(
       base * (1.0 + uniform(e.rng) * sp.backoff_jitter));
     e.self->delayed_send(e.self, delay, resume_atom::value, ++e.resume_token);
-    if (listens<backoff_entered>(e)) {
-      auto ev = make_event<backoff_entered>(header(e, nullptr));
-      ev.delay = delay;
-      deliver(e, ev);
-    }
+    emit<backoff_entered>(e, nullptr, [&](backoff_entered& ev) { ev.delay = delay; });
   }
 }
 
@@ -553,8 +558,7 @@ void on_resume(engine& e, uint64_t token) {
     return; // re-armed since: a later timer ends this pause
   e.paused = false;
   e.failures.reset();
-  if (listens<backoff_resumed>(e))
-    deliver(e, make_event<backoff_resumed>(header(e, nullptr)));
+  emit<backoff_resumed>(e, nullptr);
   auto queue = std::move(e.resume_queue);
   e.resume_queue.clear();
   for (auto id : queue) {
@@ -915,11 +919,7 @@ void on_stop_timeout(engine& e) {
   for (auto* n : late) {
     if (std::exchange(n->timed_out, true))
       continue; // reported and killed by its own shutdown timer already
-    if (listens<stop_timed_out>(e)) {
-      auto ev = make_event<stop_timed_out>(header(e, n));
-      ev.timeout = e.opts.stop_timeout;
-      deliver(e, ev);
-    }
+    emit<stop_timed_out>(e, n, [&](stop_timed_out& ev) { ev.timeout = e.opts.stop_timeout; });
     kill(*n);
   }
   auto hung = running_report(e, true);
@@ -936,11 +936,9 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   auto& n = *i->second;
   if (std::exchange(n.timed_out, true))
     return; // the overall stop timeout came first
-  if (listens<stop_timed_out>(e)) {
-    auto ev = make_event<stop_timed_out>(header(e, &n));
+  emit<stop_timed_out>(e, &n, [&](stop_timed_out& ev) {
     ev.timeout = n.entry ? n.entry->shutdown.time : e.opts.stop_timeout;
-    deliver(e, ev);
-  }
+  });
   kill(n);
   if (n.body.is_blocking() && !n.given_up) {
     n.given_up = true;
@@ -958,23 +956,19 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
 
 // Emits child_stopped for `n`.
 void report_stopped(engine& e, node& n, const caf::error& reason, bool removed) {
-  if (listens<child_stopped>(e)) {
-    auto ev = make_event<child_stopped>(header(e, &n));
+  emit<child_stopped>(e, &n, [&](child_stopped& ev) {
     ev.state = n.state;
     ev.reason = reason;
     ev.removed = removed;
-    deliver(e, ev);
-  }
+  });
 }
 
 // Emits child_failed for `n`.
 void report_failed(engine& e, node& n, const caf::error& reason, bool restarting) {
-  if (listens<child_failed>(e)) {
-    auto ev = make_event<child_failed>(header(e, &n));
+  emit<child_failed>(e, &n, [&](child_failed& ev) {
     ev.reason = reason ? reason : make_error(errc::returned_without_done, n.dn);
     ev.restarting = restarting;
-    deliver(e, ev);
-  }
+  });
 }
 
 // A significant service ended and is not restarted: maybe stop (OTP §1.7).
