@@ -53,7 +53,7 @@ caf::error run_group(context& ctx, child_list children) {
   // The engine takes every pending group when this message arrives. High
   // priority, as signals and the child's down message: the engine sees all
   // three in the order the child sent them.
-  caf::anon_send<caf::message_priority::high>(inc.engine, detail::run_atom::value, inc.node_id, inc.number);
+  caf::anon_send<caf::message_priority::high>(inc.engine(), detail::run_atom::value, inc.node_id, inc.number);
   return {};
 }
 
@@ -81,7 +81,7 @@ caf::error signal(context& ctx, signal_type s) {
       inc.done = true;
     }
   }
-  caf::anon_send<caf::message_priority::high>(inc.engine, detail::signal_atom::value, inc.node_id, inc.number,
+  caf::anon_send<caf::message_priority::high>(inc.engine(), detail::signal_atom::value, inc.node_id, inc.number,
                  static_cast<int32_t>(s));
   return {};
 }

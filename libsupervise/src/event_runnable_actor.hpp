@@ -40,7 +40,7 @@ inline caf::error exception_to_error(std::exception_ptr ep) {
 /// monitor's down message, so the two arrive in the order they were sent.
 inline void report_up(incarnation& inc) {
   if (inc.child_up())
-    caf::anon_send<caf::message_priority::high>(inc.engine, up_atom::value, inc.node_id,
+    caf::anon_send<caf::message_priority::high>(inc.engine(), up_atom::value, inc.node_id,
                                                 inc.number);
 }
 
@@ -65,13 +65,16 @@ public:
 
   // On a CAF worker, when the actor first runs: the runnable's init.
   caf::behavior make_behavior() override {
-    // fn_ stays a member: the behaviour may refer to what the body captured.
+    // Run once and dropped, as CAF drops a function actor's init function:
+    // what the body captured must not outlive its init (a hosted supervisor's
+    // body holds the supervisor, which holds this actor: a cycle).
+    auto fn = std::move(fn_);
     caf::behavior result;
     if (propagate_) {
-      result = fn_(this, ctx_);
+      result = fn(this, ctx_);
     } else {
       try {
-        result = fn_(this, ctx_);
+        result = fn(this, ctx_);
       } catch (...) {
         quit(exception_to_error(std::current_exception()));
         return {};

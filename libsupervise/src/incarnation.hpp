@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/atom.hpp>
 
 #include "supervise/context.hpp"
@@ -43,13 +44,19 @@ using pump_atom = caf::atom_constant<caf::atom("sv_pump")>;
 struct incarnation {
   incarnation(std::string dn_, uint64_t node, uint64_t num, caf::actor sup,
               std::shared_ptr<const log_sink> sink_, std::shared_ptr<const event_hook> hook_)
-    : dn(std::move(dn_)), node_id(node), number(num), engine(std::move(sup)),
+    : dn(std::move(dn_)), node_id(node), number(num),
+      engine_ref(caf::actor_cast<caf::weak_actor_ptr>(sup)),
       sink(std::move(sink_)), hook(std::move(hook_)) {}
 
   const std::string dn;
   const uint64_t node_id;
   const uint64_t number; // distinguishes incarnations of one node
-  const caf::actor engine;
+  /// The engine, weakly: a child (and its context, which lives as long as
+  /// the child's actor object) must not keep its supervisor alive, or the
+  /// two form a reference cycle.
+  const caf::weak_actor_ptr engine_ref;
+  /// A handle to the engine for one send (null once the engine is gone).
+  caf::actor engine() const noexcept { return caf::actor_cast<caf::actor>(engine_ref); }
   const std::shared_ptr<const log_sink> sink;
   /// The hook of the engine that runs this node: a nested supervisor without
   /// a hook of its own reports to it. Null: the default (logging) hook.
