@@ -119,7 +119,7 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
     entry.ready = cs.ready;
     entry.start_timeout = cs.start_timeout;
     entry.waiter = std::move(waiter);
-    sh.by_name.emplace(cs.id, id);
+    sh.by_name.emplace(entry.name, id); // a view of the entry's name
     engine = sh.engine;
   }
   // Running: the engine queues its start when this arrives (not waited for).
