@@ -67,37 +67,85 @@ namespace {
 
 thread_local bool in_hook = false;
 
-constexpr size_t no_group = static_cast<size_t>(-1);
+constexpr uint32_t no_group = static_cast<uint32_t>(-1);
+
+// A member most nodes never use (a service leaf has no children, groups or
+// own body), allocated on first write: 8 B per node instead of sizeof(T).
+template <class T>
+class lazy {
+public:
+  T& get() {
+    if (!p_)
+      p_ = std::make_unique<T>();
+    return *p_;
+  }
+  const T& view() const { return p_ ? *p_ : empty(); }
+  void reset() noexcept { p_.reset(); } // frees it: clear() would keep the part
+  auto begin() const { return p_ ? p_->begin() : empty().begin(); }
+  auto end() const { return p_ ? p_->end() : empty().end(); }
+
+private:
+  static T& empty() {
+    static T none; // never written: only its empty range is handed out
+    return none;
+  }
+  std::unique_ptr<T> p_;
+};
+
+// A tree node's backoff, made on its first DEAD restart (services never back
+// off per node): 8 B per node instead of 40.
+class lazy_backoff {
+public:
+  std::chrono::nanoseconds next(const backoff_options& opts, double uniform01) {
+    if (!b_)
+      b_ = std::make_unique<backoff>(opts);
+    return b_->next(uniform01);
+  }
+  void reset() {
+    if (b_)
+      b_->reset();
+  }
+
+private:
+  std::unique_ptr<backoff> b_;
+};
 
 struct node {
   uint64_t id = 0;
-  std::string name;
-  std::string dn;
-  runnable body;
+  std::string dn; // (no copy of the name: nothing read it)
+  lazy<runnable> own_body; // a tree node's runnable; a service's is its entry's
   node* parent = nullptr;
-  std::vector<std::unique_ptr<node>> children; // in start order
-  std::vector<std::vector<node*>> groups;      // one entry per run_group call
-  size_t group = no_group;                     // index into parent->groups
+  lazy<std::vector<std::unique_ptr<node>>> children; // in start order
+  lazy<std::vector<std::vector<node*>>> groups;      // one entry per run_group call
+  uint32_t group = no_group;                         // index into parent->groups
 
-  node_state state = node_state::new_;
-  bool cancelled = false;  // the context of this incarnation was cancelled
-  bool running = false;    // an actor of this node is alive
-  bool waiting = false;    // reset and waiting out a backoff
-  bool permanent = false;  // exited with do_not_restart: never restarted
-  bool removing = false;   // a service being removed: forgotten once stopped
-  bool held = false;       // member of a pending group restart (one_for_all...)
-  bool idle = false;       // a kept service that is not to restart (transient)
-  bool up = false;         // this incarnation finished starting
-  bool manual = false;     // started by restart_child: a start failure parks it
-  bool terminating = false; // terminate_child: parked once stopped
-  bool given_up = false;   // a blocking child past its shutdown time (stop)
-  bool timed_out = false;  // its stop_timed_out event was emitted
+  // Bit-fields: the state and twelve flags in the word of `group` (per child).
+  node_state state : 8;
+  bool cancelled : 1;   // the context of this incarnation was cancelled
+  bool running : 1;     // an actor of this node is alive
+  bool waiting : 1;     // reset and waiting out a backoff
+  bool permanent : 1;   // exited with do_not_restart: never restarted
+  bool removing : 1;    // a service being removed: forgotten once stopped
+  bool held : 1;        // member of a pending group restart (one_for_all...)
+  bool idle : 1;        // a kept service that is not to restart (transient)
+  bool up : 1;          // this incarnation finished starting
+  bool manual : 1;      // started by restart_child: a start failure parks it
+  bool terminating : 1; // terminate_child: parked once stopped
+  bool given_up : 1;    // a blocking child past its shutdown time (stop)
+  bool timed_out : 1;   // its stop_timed_out event was emitted
   uint64_t timer = 0;      // token of the pending backoff timer
   uint64_t number = 0;     // incarnation counter
   service_entry* entry = nullptr; // a supervisor's service: its registration
   std::shared_ptr<incarnation> inc;
   caf::actor handle;       // strong: a child without one exits 'unreachable'
-  backoff delays;
+  lazy_backoff delays;
+
+  node()
+    : state(node_state::new_), cancelled(false), running(false), waiting(false), permanent(false), removing(false),
+      held(false), idle(false), up(false), manual(false), terminating(false), given_up(false),
+      timed_out(false) {}
+  // The runnable: a service's lives in its registration (no 64 B copy).
+  const runnable& body() const { return entry ? entry->body : own_body.view(); }
 };
 
 // Everything the engine needs, whatever its role.
@@ -236,14 +284,13 @@ node* make_node(engine& e, node* parent, std::string name, runnable body) {
   auto n = std::make_unique<node>();
   n->id = e.next_id++;
   n->dn = parent ? (parent->dn.empty() ? name : parent->dn + "." + name) : name;
-  n->name = std::move(name);
-  n->body = std::move(body);
+  if (body)
+    n->own_body.get() = std::move(body);
   n->parent = parent;
-  n->delays = backoff{e.opts.backoff};
   auto* ptr = n.get();
   e.by_id.emplace(ptr->id, ptr);
   if (parent)
-    parent->children.emplace_back(std::move(n));
+    parent->children.get().emplace_back(std::move(n));
   else
     e.root = std::move(n);
   return ptr;
@@ -256,8 +303,8 @@ void drop_children(engine& e, node& n) {
     e.names->erase(c->dn, c.get());
     e.by_id.erase(c->id);
   }
-  n.children.clear();
-  n.groups.clear();
+  n.children.reset();
+  n.groups.reset();
 }
 
 // Sends a stop request ahead of the child's mailbox backlog (high priority);
@@ -265,14 +312,14 @@ void drop_children(engine& e, node& n) {
 void request_stop(node& n) {
   if (n.inc)
     n.inc->request_stop();
-  if (n.running && n.body.is_event_based())
+  if (n.running && n.body().is_event_based())
     caf::anon_send<caf::message_priority::high>(
       n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::user_shutdown});
 }
 
 // Kills an event-based child that did not honour its stop request in time.
 void kill(node& n) {
-  if (n.running && n.body.is_event_based())
+  if (n.running && n.body().is_event_based())
     caf::anon_send<caf::message_priority::high>(
       n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::kill});
 }
@@ -364,7 +411,7 @@ void start(engine& e, node& n) {
   n.inc = std::make_shared<incarnation>(n.dn, n.id, n.number, caf::actor{e.self}, e.opts.sink,
                                         e.opts.hook);
   bool ack = n.entry && n.entry->ready == child_spec::ready_t::started;
-  n.handle = spawn_runnable(e, n.body, n.inc, ack);
+  n.handle = spawn_runnable(e, n.body(), n.inc, ack);
   // A monitor set after a quick death still reports the original reason.
   e.self->monitor<caf::message_priority::high>(n.handle);
   n.running = true;
@@ -412,7 +459,7 @@ void cancel(engine& e, node& n) {
 void cancel_group(engine& e, node& n) {
   if (!n.parent || n.group == no_group)
     return;
-  for (auto* sibling : n.parent->groups[n.group])
+  for (auto* sibling : n.parent->groups.get()[n.group])
     if (sibling != &n)
       cancel(e, *sibling);
 }
@@ -612,7 +659,7 @@ void reschedule(engine& e, node& n) {
   std::chrono::nanoseconds delay{0};
   if (n.state == node_state::dead && !n.entry) {
     std::uniform_real_distribution<double> uniform{0.0, 1.0};
-    delay = n.delays.next(uniform(e.rng));
+    delay = n.delays.next(e.opts.backoff, uniform(e.rng));
   }
   drop_children(e, n);
   n.cancelled = false;
@@ -643,7 +690,7 @@ void reschedule(engine& e, node& n) {
 
 // A node for a registered service, under the supervisor's top node.
 node& make_service(engine& e, service_entry& entry) {
-  auto* n = make_node(e, e.root.get(), entry.name, entry.body);
+  auto* n = make_node(e, e.root.get(), entry.name, {}); // body(): the entry's
   n->entry = &entry;
   e.by_service.emplace(entry.id, n);
   std::lock_guard<std::mutex> guard{e.reg->mtx};
@@ -684,7 +731,7 @@ void forget_service(engine& e, node& n) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     e.reg->erase_locked(n.entry->id);
   }
-  auto& siblings = e.root->children;
+  auto& siblings = e.root->children.get();
   siblings.erase(std::find_if(siblings.begin(), siblings.end(),
                               [&](auto& c) { return c.get() == &n; }));
 }
@@ -701,7 +748,7 @@ void apply_strategy(engine& e, node& n) {
   auto st = e.reg->sp.strategy;
   if (st != strategy::one_for_all && st != strategy::rest_for_one)
     return;
-  auto& kids = e.root->children;
+  auto& kids = e.root->children.get();
   bool merging = !e.group_restart.empty();
   auto from = kids.begin();
   if (st == strategy::rest_for_one)
@@ -731,7 +778,7 @@ void apply_strategy(engine& e, node& n) {
 std::vector<unstopped_child> running_report(const engine& e, bool blocking_only) {
   std::vector<unstopped_child> out;
   for (auto& [addr, n] : e.by_addr) {
-    if (blocking_only && n->body.is_event_based())
+    if (blocking_only && n->body().is_event_based())
       continue;
     unstopped_child u;
     u.dn = n->dn;
@@ -791,7 +838,7 @@ void arm_shutdown(engine& e, node& n) {
   switch (sh.kind) {
     case shutdown_spec::brutal_kill:
       kill(n);
-      if (n.body.is_blocking() && !n.given_up) {
+      if (n.body().is_blocking() && !n.given_up) {
         n.given_up = true;
         ++e.given_up;
       }
@@ -891,8 +938,9 @@ void on_stop_timeout(engine& e) {
   for (auto& [addr, n] : e.by_addr)
     late.push_back(n);
   for (auto* n : late) {
-    if (std::exchange(n->timed_out, true))
+    if (n->timed_out)
       continue; // reported and killed by its own shutdown timer already
+    n->timed_out = true; // (a bit-field: no std::exchange)
     if (listens<stop_timed_out>(e)) {
       auto ev = make_event<stop_timed_out>(header(e, n));
       ev.timeout = e.opts.stop_timeout;
@@ -901,7 +949,7 @@ void on_stop_timeout(engine& e) {
     kill(*n);
   }
   auto hung = running_report(e, true);
-  if (std::any_of(late.begin(), late.end(), [](node* n) { return n->body.is_blocking(); }))
+  if (std::any_of(late.begin(), late.end(), [](node* n) { return n->body().is_blocking(); }))
     finish(e, std::move(hung)); // blocking stragglers: end now, reported
 }
 
@@ -912,15 +960,16 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   if (i == e.by_id.end() || !i->second->running || i->second->number != number)
     return;
   auto& n = *i->second;
-  if (std::exchange(n.timed_out, true))
+  if (n.timed_out)
     return; // the overall stop timeout came first
+  n.timed_out = true; // (a bit-field: no std::exchange)
   if (listens<stop_timed_out>(e)) {
     auto ev = make_event<stop_timed_out>(header(e, &n));
     ev.timeout = n.entry ? n.entry->shutdown.time : e.opts.stop_timeout;
     deliver(e, ev);
   }
   kill(n);
-  if (n.body.is_blocking() && !n.given_up) {
+  if (n.body().is_blocking() && !n.given_up) {
     n.given_up = true;
     ++e.given_up;
   }
@@ -1160,15 +1209,15 @@ void on_run(engine& e, uint64_t id, uint64_t number) {
     pending.swap(n.inc->pending);
   }
   for (auto& members : pending) {
-    n.groups.emplace_back();
-    auto group = n.groups.size() - 1;
+    n.groups.get().emplace_back();
+    auto group = static_cast<uint32_t>(n.groups.get().size() - 1);
     for (auto& [name, body] : members) {
       auto* c = make_node(e, &n, std::move(name), std::move(body));
       c->group = group;
-      n.groups[group].push_back(c);
+      n.groups.get()[group].push_back(c);
     }
     // Start in order. Under a cancelled parent a child never starts: CANCELED.
-    for (auto* c : n.groups[group]) {
+    for (auto* c : n.groups.get()[group]) {
       if (n.cancelled || e.stopping) {
         c->cancelled = true;
         set_state(e, *c, node_state::canceled);
