@@ -148,6 +148,12 @@ struct node {
   const runnable& body() const { return entry ? entry->body : own_body.view(); }
 };
 
+// CAF's std::hash<actor_addr> is not noexcept, so the table would cache it in
+// every node: this one is, saving 8 B (a malloc size class) per running child.
+struct addr_hash {
+  size_t operator()(const caf::actor_addr& a) const noexcept { return static_cast<size_t>(a.id()); }
+};
+
 // Everything the engine needs, whatever its role.
 struct engine_options {
   backoff_options backoff; // per-node backoff of tree nodes
@@ -167,7 +173,7 @@ struct engine : std::enable_shared_from_this<engine> {
   std::optional<context> host;             // role: hosted supervisor
   std::unique_ptr<node> root;
   std::unordered_map<uint64_t, node*> by_id;
-  std::unordered_map<caf::actor_addr, node*> by_addr; // the running children
+  std::unordered_map<caf::actor_addr, node*, addr_hash> by_addr; // the running children
   std::unordered_map<uint32_t, node*> by_service;     // a supervisor's services
   std::vector<node*> leaving; // removed or do_not_restart services, until stopped
   uint64_t next_id = 1;
