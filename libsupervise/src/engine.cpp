@@ -1445,6 +1445,12 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
       if (!entry.removing && id < upto)
         initial.push_back(&entry);
   }
+  // Sized once for the batch: no rehash garbage left behind in the RSS.
+  ep->by_id.reserve(initial.size() + 1);
+  ep->by_service.reserve(initial.size());
+  ep->by_addr.reserve(initial.size());
+  ep->root->children.get().reserve(initial.size());
+  ep->names->reserve(initial.size() + 1);
   for (auto* entry : initial) // in add order, one at a time
     ep->start_queue.push_back(make_service(*ep, *entry).id);
   pump_starts(*ep);

@@ -34,6 +34,8 @@ public:
   void down(const std::string& dn, const void* owner);
   /// The node is gone for good (only if `owner` still owns the DN).
   void erase(const std::string& dn, const void* owner);
+  /// Room for `n` more rows (an engine about to start a batch): one rehash.
+  void reserve(size_t n);
 
   struct row {
     // restarts and state share a word: 40 B instead of 48 per row, which
