@@ -510,6 +510,9 @@ void enqueue_start(engine& e, node& n) {
 // yields between chunks (spawning thousands from one handler is quadratic in
 // CAF 0.17's work-stealing queues).
 constexpr size_t start_chunk = 128;
+// At most this many started and not yet up (simple_one_for_one): a bounded
+// window keeps the mailboxes and scheduler queues small; each up starts one more.
+constexpr size_t start_window = 1024;
 
 void pump_starts(engine& e) {
   if (!e.reg)
@@ -517,6 +520,8 @@ void pump_starts(engine& e) {
   bool parallel = e.reg->sp.strategy == strategy::simple_one_for_one;
   size_t budget = start_chunk;
   while (e.starting == 0 && !e.start_queue.empty() && !e.stopping) {
+    if (parallel && e.pending_up >= start_window)
+      return; // mark_up() or an exit calls us again
     if (parallel && budget-- == 0) {
       if (!std::exchange(e.pump_pending, true))
         e.self->send(e.self, pump_atom::value); // the rest in a later handler
