@@ -705,7 +705,7 @@ node& make_service(engine& e, service_entry& entry) {
   n->entry = &entry;
   e.by_service.emplace(entry.id, n);
   std::lock_guard<std::mutex> guard{e.reg->mtx};
-  entry.dn = n->dn;
+  entry.has_dn = true; // its DN: reg->run_dn + "." + name, as n->dn
   return *n;
 }
 
@@ -1446,6 +1446,7 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
     // Standalone: those added before start() (later ones come by message);
     // hosted: all registered now.
     auto upto = host ? std::numeric_limits<uint32_t>::max() : shared->initial_upto;
+    shared->run_dn = top->dn; // the prefix of every service's DN (dn_of)
     for (auto& [id, entry] : shared->services)
       if (!entry.removing && id < upto)
         initial.push_back(&entry);

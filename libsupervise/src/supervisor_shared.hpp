@@ -33,11 +33,12 @@ struct start_waiter {
 };
 
 struct service_entry {
-  // Small fields first, enums and flags as bit-fields: 200 B instead of 232
-  // per registered service (its map node drops a malloc size class).
+  // Small fields first, enums and flags as bit-fields, the DN derived (not
+  // stored): 168 B instead of 232 per registered service.
   service_entry()
     : restart(restart_type::permanent), type(child_type::worker), ready(child_spec::ready_t::started),
-      state(node_state::new_), significant(false), removing(false), running(false), idle(false) {}
+      state(node_state::new_), significant(false), removing(false), running(false), idle(false),
+      has_dn(false) {}
 
   uint32_t id = 0;
   restart_type restart : 8;
@@ -48,12 +49,12 @@ struct service_entry {
   bool removing : 1; // remove() called: no longer listed, not restarted
   bool running : 1;  // an actor of it is alive
   bool idle : 1;     // kept spec, not running, not to be restarted
+  bool has_dn : 1;   // an engine made its node: supervisor_shared::dn_of()
   std::string name;
   runnable body;
   shutdown_spec shutdown;
   std::chrono::nanoseconds start_timeout{0};
 
-  std::string dn;        // of the current or last incarnation
   caf::actor actor;      // the current incarnation
   uint64_t restarts = 0;
   std::shared_ptr<start_waiter> waiter;
@@ -91,6 +92,16 @@ struct supervisor_shared {
   /// added before start()); later ones are added to the running supervisor.
   uint32_t initial_upto = 0;
   bool initial_up = false; // the current run's initial batch is up
+  /// The DN of the current or last run's top node (set by its engine). An
+  /// entry's DN derives from it: no 32 B string per service.
+  std::string run_dn;
+
+  /// The DN of `e`'s current or last incarnation; empty before its first run.
+  std::string dn_of(const service_entry& e) const {
+    if (!e.has_dn)
+      return {};
+    return run_dn.empty() ? e.name : run_dn + "." + e.name; // as the engine's make_node
+  }
 
   /// Forgets a service's registration (engine, under mtx).
   void erase_locked(uint32_t id) {
@@ -102,7 +113,7 @@ struct supervisor_shared {
       by_name.erase(j);
     if (i->second.waiter && !i->second.waiter->done) {
       i->second.waiter->done = true;
-      i->second.waiter->error = make_error(errc::start_failed, i->second.dn + ": removed");
+      i->second.waiter->error = make_error(errc::start_failed, dn_of(i->second) + ": removed");
     }
     services.erase(i);
     cv.notify_all();
