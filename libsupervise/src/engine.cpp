@@ -80,6 +80,7 @@ public:
     return *p_;
   }
   const T& view() const { return p_ ? *p_ : empty(); }
+  T* ptr() const noexcept { return p_.get(); } // null: never written
   void reset() noexcept { p_.reset(); } // frees it: clear() would keep the part
   auto begin() const { return p_ ? p_->begin() : empty().begin(); }
   auto end() const { return p_ ? p_->end() : empty().end(); }
@@ -110,14 +111,22 @@ private:
   std::unique_ptr<backoff> b_;
 };
 
+struct node;
+
+// The parts only tree nodes use, in one allocation: 8 B per service node.
+struct node_tree {
+  runnable body;                          // a service's is its entry's
+  std::vector<std::vector<node*>> groups; // one entry per run_group call
+  uint64_t timer = 0;                     // token of the pending backoff timer
+};
+
 struct node {
   uint64_t id = 0;
   std::string dn; // (no copy of the name: nothing read it)
-  lazy<runnable> own_body; // a tree node's runnable; a service's is its entry's
+  lazy<node_tree> tree;    // own runnable, groups, backoff timer (tree nodes)
   node* parent = nullptr;
   lazy<std::vector<std::unique_ptr<node>>> children; // in start order
-  lazy<std::vector<std::vector<node*>>> groups;      // one entry per run_group call
-  uint32_t group = no_group;                         // index into parent->groups
+  uint32_t group = no_group;                         // index into parent->tree groups
 
   // Bit-fields: the state and twelve flags in the word of `group` (per child).
   node_state state : 8;
@@ -133,7 +142,6 @@ struct node {
   bool terminating : 1; // terminate_child: parked once stopped
   bool given_up : 1;    // a blocking child past its shutdown time (stop)
   bool timed_out : 1;   // its stop_timed_out event was emitted
-  uint64_t timer = 0;      // token of the pending backoff timer
   uint64_t number = 0;     // incarnation counter
   service_entry* entry = nullptr; // a supervisor's service: its registration
   std::shared_ptr<incarnation> inc;
@@ -145,7 +153,7 @@ struct node {
       held(false), idle(false), up(false), manual(false), terminating(false), given_up(false),
       timed_out(false) {}
   // The runnable: a service's lives in its registration (no 64 B copy).
-  const runnable& body() const { return entry ? entry->body : own_body.view(); }
+  const runnable& body() const { return entry ? entry->body : tree.view().body; }
 };
 
 // CAF's std::hash<actor_addr> is not noexcept, so the table would cache it in
@@ -291,7 +299,7 @@ node* make_node(engine& e, node* parent, std::string name, runnable body) {
   n->id = e.next_id++;
   n->dn = parent ? (parent->dn.empty() ? name : parent->dn + "." + name) : name;
   if (body)
-    n->own_body.get() = std::move(body);
+    n->tree.get().body = std::move(body);
   n->parent = parent;
   auto* ptr = n.get();
   e.by_id.emplace(ptr->id, ptr);
@@ -310,7 +318,8 @@ void drop_children(engine& e, node& n) {
     e.by_id.erase(c->id);
   }
   n.children.reset();
-  n.groups.reset();
+  if (auto* t = n.tree.ptr())
+    t->groups = {}; // frees them
 }
 
 // Sends a stop request ahead of the child's mailbox backlog (high priority);
@@ -465,7 +474,7 @@ void cancel(engine& e, node& n) {
 void cancel_group(engine& e, node& n) {
   if (!n.parent || n.group == no_group)
     return;
-  for (auto* sibling : n.parent->groups.get()[n.group])
+  for (auto* sibling : n.parent->tree.get().groups[n.group])
     if (sibling != &n)
       cancel(e, *sibling);
 }
@@ -695,8 +704,8 @@ void reschedule(engine& e, node& n) {
                                  std::chrono::duration_cast<std::chrono::milliseconds>(delay)
                                    .count());
   n.waiting = true;
-  n.timer = e.next_timer++;
-  e.self->delayed_send(e.self, delay, start_atom::value, n.id, n.timer);
+  auto timer = n.tree.get().timer = e.next_timer++;
+  e.self->delayed_send(e.self, delay, start_atom::value, n.id, timer);
 }
 
 // A node for a registered service, under the supervisor's top node.
@@ -1220,15 +1229,16 @@ void on_run(engine& e, uint64_t id, uint64_t number) {
     pending.swap(n.inc->pending);
   }
   for (auto& members : pending) {
-    n.groups.get().emplace_back();
-    auto group = static_cast<uint32_t>(n.groups.get().size() - 1);
+    auto& groups = n.tree.get().groups;
+    groups.emplace_back();
+    auto group = static_cast<uint32_t>(groups.size() - 1);
     for (auto& [name, body] : members) {
       auto* c = make_node(e, &n, std::move(name), std::move(body));
       c->group = group;
-      n.groups.get()[group].push_back(c);
+      groups[group].push_back(c);
     }
     // Start in order. Under a cancelled parent a child never starts: CANCELED.
-    for (auto* c : n.groups.get()[group]) {
+    for (auto* c : groups[group]) {
       if (n.cancelled || e.stopping) {
         c->cancelled = true;
         set_state(e, *c, node_state::canceled);
@@ -1255,7 +1265,7 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
 // The backoff of node `id` ran out: start it unless it was cancelled since.
 void on_backoff_over(engine& e, uint64_t id, uint64_t token) {
   auto i = e.by_id.find(id);
-  if (i == e.by_id.end() || !i->second->waiting || i->second->timer != token)
+  if (i == e.by_id.end() || !i->second->waiting || i->second->tree.view().timer != token)
     return;
   auto& n = *i->second;
   n.waiting = false;
