@@ -854,7 +854,7 @@ void maybe_finish(engine& e) {
 void arm_shutdown(engine& e, node& n) {
   if (!n.running)
     return;
-  auto sh = n.entry ? n.entry->shutdown : shutdown_spec::after(e.opts.stop_timeout);
+  auto sh = n.entry ? n.entry->shutdown() : shutdown_spec::after(e.opts.stop_timeout);
   switch (sh.kind) {
     case shutdown_spec::brutal_kill:
       kill(n);
@@ -901,7 +901,7 @@ std::optional<std::chrono::nanoseconds> stop_deadline(const engine& e) {
   for (auto& c : e.root->children) {
     if (!c->entry || !c->running)
       continue;
-    auto& sh = c->entry->shutdown;
+    auto sh = c->entry->shutdown();
     if (sh.kind == shutdown_spec::infinity)
       return std::nullopt;
     if (sh.kind == shutdown_spec::timeout)
@@ -940,7 +940,7 @@ void begin_stop(engine& e, caf::error reason) {
     // no timer per child; brutal_kill ones go at once.
     if (e.is_supervisor())
       for (auto& c : e.root->children)
-        if (c->entry && c->entry->shutdown.kind == shutdown_spec::brutal_kill)
+        if (c->entry && c->entry->shutdown_kind == shutdown_spec::brutal_kill)
           arm_shutdown(e, *c);
   }
   maybe_finish(e);
@@ -985,7 +985,7 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   n.timed_out = true; // (a bit-field: no std::exchange)
   if (listens<stop_timed_out>(e)) {
     auto ev = make_event<stop_timed_out>(header(e, &n));
-    ev.timeout = n.entry ? n.entry->shutdown.time : e.opts.stop_timeout;
+    ev.timeout = n.entry ? n.entry->shutdown_time : e.opts.stop_timeout;
     deliver(e, ev);
   }
   kill(n);

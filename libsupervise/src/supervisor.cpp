@@ -115,10 +115,10 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
     entry.body = std::move(cs.start);
     entry.restart = cs.restart;
     entry.type = cs.type;
-    entry.shutdown = cs.shutdown ? *cs.shutdown
-                                 : (cs.type == child_type::supervisor
-                                      ? shutdown_spec::wait_forever()
-                                      : shutdown_spec::after(sh.sp.timeout));
+    entry.set_shutdown(cs.shutdown ? *cs.shutdown
+                                   : (cs.type == child_type::supervisor
+                                        ? shutdown_spec::wait_forever()
+                                        : shutdown_spec::after(sh.sp.timeout)));
     entry.significant = cs.significant;
     entry.ready = cs.ready;
     entry.start_timeout = cs.start_timeout;
