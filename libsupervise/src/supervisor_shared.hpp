@@ -36,21 +36,25 @@ struct service_entry {
   // Small fields first, enums and flags as bit-fields, the DN derived (not
   // stored), the shutdown kind in the padding: 160 B instead of 232 per service.
   service_entry()
-    : restart(restart_type::permanent), type(child_type::worker), ready(child_spec::ready_t::started),
-      state(node_state::new_), significant(false), removing(false), running(false), idle(false),
-      has_dn(false), shutdown_kind(shutdown_spec::timeout) {}
+    : restart(restart_type::permanent), type(child_type::worker),
+      ready(child_spec::ready_t::started), shutdown_kind(shutdown_spec::timeout),
+      state(node_state::new_), removing(false), running(false), idle(false), has_dn(false) {}
 
   uint32_t id = 0;
+  // Fixed at registration; the engine reads them without the lock. The plain
+  // `significant` keeps them in another memory location than the flags below
+  // (written under mtx): adjacent bit-fields would be one location, a race.
   restart_type restart : 8;
   child_type type : 8;
   child_spec::ready_t ready : 8;
+  shutdown_spec::kind_t shutdown_kind : 8; // see shutdown()
+  bool significant = false;
+  // Guarded by mtx.
   node_state state : 8;  // of the current or last incarnation
-  bool significant : 1;
   bool removing : 1; // remove() called: no longer listed, not restarted
   bool running : 1;  // an actor of it is alive
   bool idle : 1;     // kept spec, not running, not to be restarted
   bool has_dn : 1;   // an engine made its node: supervisor_shared::dn_of()
-  shutdown_spec::kind_t shutdown_kind : 8; // in the padding: see shutdown()
   std::string name;
   runnable body;
   std::chrono::nanoseconds shutdown_time{0};
