@@ -42,7 +42,8 @@ caf::error run_group(context& ctx, child_list children) {
         return err;
       if (!body)
         return make_error(errc::empty_runnable, inc.dn + "." + name);
-      if (inc.names().count(name) > 0 || inc.loggers().count(name) > 0 || !fresh.insert(name).second)
+      if (inc.names().count(name) > 0 || inc.loggers().count(name) > 0
+          || !fresh.insert(name).second)
         return make_error(errc::duplicate_name, inc.dn + "." + name);
     }
     if (children.empty())

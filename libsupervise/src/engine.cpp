@@ -149,9 +149,9 @@ struct node {
   lazy_backoff delays;
 
   node()
-    : state(node_state::new_), cancelled(false), running(false), waiting(false), permanent(false), removing(false),
-      held(false), idle(false), up(false), manual(false), terminating(false), given_up(false),
-      timed_out(false) {}
+    : state(node_state::new_), cancelled(false), running(false), waiting(false),
+      permanent(false), removing(false), held(false), idle(false), up(false), manual(false),
+      terminating(false), given_up(false), timed_out(false) {}
   // The runnable: a service's lives in its registration (no 64 B copy).
   const runnable& body() const { return entry ? entry->body : tree.view().body; }
 };

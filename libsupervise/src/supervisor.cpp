@@ -274,7 +274,8 @@ caf::expected<std::vector<child_info>> supervisor::which_children() const {
   std::vector<child_info> out;
   for (auto& [id, e] : shared_->services)
     if (!e.removing)
-      out.push_back({e.name, shared_->dn_of(e), e.actor, e.state, e.type, e.restart, e.restarts, e.idle});
+      out.push_back({e.name, shared_->dn_of(e), e.actor, e.state, e.type, e.restart, e.restarts,
+                     e.idle});
   return out;
 }
 
@@ -343,7 +344,8 @@ caf::expected<std::vector<service_info>> supervisor::services() const {
   std::vector<service_info> out;
   for (auto& [id, entry] : shared_->services)
     if (!entry.removing)
-      out.push_back({service_token{shared_->id, id}, entry.name, shared_->dn_of(entry), entry.state});
+      out.push_back(
+        {service_token{shared_->id, id}, entry.name, shared_->dn_of(entry), entry.state});
   return out;
 }
 
