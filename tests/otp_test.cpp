@@ -245,6 +245,40 @@ BOOST_AUTO_TEST_CASE(simple_one_for_one) {
   BOOST_CHECK_EQUAL(log.count("stopped"), 3u);
 }
 
+BOOST_AUTO_TEST_CASE(simple_one_for_one_bounds_the_children_starting_at_once) {
+  // At most 1,024 children are started and not yet up (memory of huge
+  // batches); each one that comes up lets the next start, none is stranded.
+  auto sp = quiet_spec();
+  sp.strategy = strategy::simple_one_for_one;
+  supervisor s{sys, "S", sp};
+  auto up_on_ping = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    rec.started(ctx.dn(), caf::actor{self});
+    return {[&ctx](ping_atom) { signal(ctx, signal_type::healthy); }};
+  };
+  constexpr size_t n = 1500;
+  auto dn = [](size_t i) { return "S.c" + std::to_string(i); };
+  for (size_t i = 0; i < n; ++i) {
+    auto cs = child("c" + std::to_string(i), up_on_ping);
+    cs.ready = child_spec::ready_t::healthy; // up only once healthy
+    value_of(s.start_child(cs, 0s));
+  }
+  BOOST_REQUIRE(!s.start());
+  settle();
+  auto started = [&] {
+    size_t k = 0;
+    for (size_t i = 0; i < n; ++i)
+      k += rec.starts(dn(i));
+    return k;
+  };
+  BOOST_CHECK_EQUAL(started(), 1024u);
+  for (size_t i = 0; i < n; ++i) // in start order: each up starts one more
+    send(dn(i), ping_atom::value);
+  BOOST_CHECK_EQUAL(started(), n);
+  for (size_t i = 0; i < n; ++i)
+    BOOST_CHECK_EQUAL(rec.starts(dn(i)), 1u);
+  stop(s);
+}
+
 BOOST_AUTO_TEST_CASE(a_member_failing_during_a_group_restart_does_not_strand_the_group) {
   // Found by supervise-soak: b fails while the group restarts, before it is
   // up, with c still queued behind it. c must count as stopped (it never

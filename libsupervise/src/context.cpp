@@ -17,12 +17,12 @@ bool context::stop_requested() const noexcept {
 
 bool context::wait_for_stop(std::chrono::nanoseconds d) const {
   std::unique_lock<std::mutex> guard{inc_->mtx};
-  return inc_->cv.wait_for(guard, d, [this] { return stop_requested(); });
+  return inc_->cv().wait_for(guard, d, [this] { return stop_requested(); });
 }
 
 void context::wait_for_stop() const {
   std::unique_lock<std::mutex> guard{inc_->mtx};
-  inc_->cv.wait(guard, [this] { return stop_requested(); });
+  inc_->cv().wait(guard, [this] { return stop_requested(); });
 }
 
 caf::error context::canceled() { return caf::exit_reason::user_shutdown; }
@@ -42,12 +42,13 @@ caf::error run_group(context& ctx, child_list children) {
         return err;
       if (!body)
         return make_error(errc::empty_runnable, inc.dn + "." + name);
-      if (inc.names.count(name) > 0 || inc.loggers.count(name) > 0 || !fresh.insert(name).second)
+      if (inc.names().count(name) > 0 || inc.loggers().count(name) > 0
+          || !fresh.insert(name).second)
         return make_error(errc::duplicate_name, inc.dn + "." + name);
     }
     if (children.empty())
       return {};
-    inc.names.insert(fresh.begin(), fresh.end());
+    inc.names().insert(fresh.begin(), fresh.end());
     inc.pending.emplace_back(std::move(children));
   }
   // The engine takes every pending group when this message arrives. High
@@ -93,11 +94,11 @@ caf::expected<logger> sub_logger(context& ctx, const std::string& name) {
   std::lock_guard<std::mutex> guard{inc.mtx};
   if (inc.exited)
     return make_error(errc::stale_context, inc.dn);
-  if (inc.names.count(name) > 0)
+  if (inc.names().count(name) > 0)
     return make_error(errc::duplicate_name, inc.dn + "." + name);
   if (auto err = detail::validate_name(name))
     return err;
-  inc.loggers.insert(name);
+  inc.loggers().insert(name);
   return logger{inc.dn + "." + name, inc.sink};
 }
 

@@ -68,39 +68,102 @@ namespace {
 
 thread_local bool in_hook = false;
 
-constexpr size_t no_group = static_cast<size_t>(-1);
+constexpr uint32_t no_group = static_cast<uint32_t>(-1);
+
+// A member most nodes never use (a service leaf has no children, groups or
+// own body), allocated on first write: 8 B per node instead of sizeof(T).
+template <class T>
+class lazy {
+public:
+  T& get() {
+    if (!p_)
+      p_ = std::make_unique<T>();
+    return *p_;
+  }
+  const T& view() const { return p_ ? *p_ : empty(); }
+  T* ptr() const noexcept { return p_.get(); } // null: never written
+  void reset() noexcept { p_.reset(); } // frees it: clear() would keep the part
+  auto begin() const { return p_ ? p_->begin() : empty().begin(); }
+  auto end() const { return p_ ? p_->end() : empty().end(); }
+
+private:
+  static T& empty() {
+    static T none; // never written: only its empty range is handed out
+    return none;
+  }
+  std::unique_ptr<T> p_;
+};
+
+// A tree node's backoff, made on its first DEAD restart (services never back
+// off per node): 8 B per node instead of 40.
+class lazy_backoff {
+public:
+  std::chrono::nanoseconds next(const backoff_options& opts, double uniform01) {
+    if (!b_)
+      b_ = std::make_unique<backoff>(opts);
+    return b_->next(uniform01);
+  }
+  void reset() {
+    if (b_)
+      b_->reset();
+  }
+
+private:
+  std::unique_ptr<backoff> b_;
+};
+
+struct node;
+
+// The parts only tree nodes use, in one allocation: 8 B per service node.
+struct node_tree {
+  runnable body;                          // a service's is its entry's
+  std::vector<std::vector<node*>> groups; // one entry per run_group call
+  uint64_t timer = 0;                     // token of the pending backoff timer
+};
 
 struct node {
   uint64_t id = 0;
-  std::string name;
-  std::string dn;
-  runnable body;
+  std::string dn; // (no copy of the name: nothing read it)
+  lazy<node_tree> tree;    // own runnable, groups, backoff timer (tree nodes)
   node* parent = nullptr;
-  std::vector<std::unique_ptr<node>> children; // in start order
-  std::vector<std::vector<node*>> groups;      // one entry per run_group call
-  size_t group = no_group;                     // index into parent->groups
+  lazy<std::vector<std::unique_ptr<node>>> children; // in start order
+  uint32_t group = no_group;                         // index into parent->tree groups
 
-  node_state state = node_state::new_;
-  bool cancelled = false;  // the context of this incarnation was cancelled
-  bool running = false;    // an actor of this node is alive
-  bool waiting = false;    // reset and waiting out a backoff
-  bool permanent = false;  // exited with do_not_restart: never restarted
-  bool removing = false;   // a service being removed: forgotten once stopped
-  bool held = false;       // member of a pending group restart (one_for_all...)
-  bool idle = false;       // a kept service that is not to restart (transient)
-  bool up = false;         // this incarnation finished starting
-  bool tracked = false;    // the engine follows this start (pending_up, mark_up)
-  bool exit_unlisted = false; // exited; the name table and registry not told yet
-  bool manual = false;     // started by restart_child: a start failure parks it
-  bool terminating = false; // terminate_child: parked once stopped
-  bool given_up = false;   // a blocking child past its shutdown time (stop)
-  bool timed_out = false;  // its stop_timed_out event was emitted
-  uint64_t timer = 0;      // token of the pending backoff timer
+  // Bit-fields: the state and fourteen flags in the word of `group` (per child).
+  node_state state : 8;
+  bool cancelled : 1;   // the context of this incarnation was cancelled
+  bool running : 1;     // an actor of this node is alive
+  bool waiting : 1;     // reset and waiting out a backoff
+  bool permanent : 1;   // exited with do_not_restart: never restarted
+  bool removing : 1;    // a service being removed: forgotten once stopped
+  bool held : 1;        // member of a pending group restart (one_for_all...)
+  bool idle : 1;        // a kept service that is not to restart (transient)
+  bool up : 1;          // this incarnation finished starting
+  bool manual : 1;      // started by restart_child: a start failure parks it
+  bool terminating : 1; // terminate_child: parked once stopped
+  bool given_up : 1;    // a blocking child past its shutdown time (stop)
+  bool timed_out : 1;   // its stop_timed_out event was emitted
+  bool tracked : 1;     // the engine follows this start (pending_up, mark_up)
+  bool exit_unlisted : 1; // exited; the name table and registry not told yet
   uint64_t number = 0;     // incarnation counter
   service_entry* entry = nullptr; // a supervisor's service: its registration
   std::shared_ptr<incarnation> inc;
   caf::actor handle;       // strong: a child without one exits 'unreachable'
-  backoff delays;
+  lazy_backoff delays;
+
+  node()
+    : state(node_state::new_), cancelled(false), running(false), waiting(false),
+      permanent(false), removing(false), held(false), idle(false), up(false), manual(false),
+      terminating(false), given_up(false), timed_out(false), tracked(false),
+      exit_unlisted(false) {}
+  // The runnable: a service's lives in its registration (no 64 B copy).
+  const runnable& body() const { return entry ? entry->body : tree.view().body; }
+};
+
+// CAF's std::hash<actor_addr> is not noexcept, so the table would cache it in
+// every node: this one is, saving 8 B (a malloc size class) per running child.
+struct addr_hash {
+  size_t operator()(const caf::actor_addr& a) const noexcept { return static_cast<size_t>(a.id()); }
 };
 
 // Everything the engine needs, whatever its role.
@@ -122,7 +185,7 @@ struct engine : std::enable_shared_from_this<engine> {
   std::optional<context> host;             // role: hosted supervisor
   std::unique_ptr<node> root;
   std::unordered_map<uint64_t, node*> by_id;
-  std::unordered_map<caf::actor_addr, node*> by_addr; // the running children
+  std::unordered_map<caf::actor_addr, node*, addr_hash> by_addr; // the running children
   std::unordered_map<uint32_t, node*> by_service;     // a supervisor's services
   std::vector<node*> leaving; // removed or do_not_restart services, until stopped
   uint64_t next_id = 1;
@@ -242,7 +305,8 @@ void deliver(engine& e, const event& ev) {
 // each, not two.
 void set_state(engine& e, node& n, node_state s) {
   n.state = s;
-  bool exited = std::exchange(n.exit_unlisted, false);
+  bool exited = n.exit_unlisted; // (a bit-field: no std::exchange)
+  n.exit_unlisted = false;
   e.names->state(n.dn, &n, s, exited);
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
@@ -258,8 +322,9 @@ void set_state(engine& e, node& n, node_state s) {
 
 // An exit that no state change published (see set_state).
 void publish_exit(engine& e, node& n) {
-  if (!std::exchange(n.exit_unlisted, false))
+  if (!n.exit_unlisted)
     return;
+  n.exit_unlisted = false;
   e.names->down(n.dn, &n);
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
@@ -271,14 +336,13 @@ node* make_node(engine& e, node* parent, std::string name, runnable body) {
   auto n = std::make_unique<node>();
   n->id = e.next_id++;
   n->dn = parent ? (parent->dn.empty() ? name : parent->dn + "." + name) : name;
-  n->name = std::move(name);
-  n->body = std::move(body);
+  if (body)
+    n->tree.get().body = std::move(body);
   n->parent = parent;
-  n->delays = backoff{e.opts.backoff};
   auto* ptr = n.get();
   e.by_id.emplace(ptr->id, ptr);
   if (parent)
-    parent->children.emplace_back(std::move(n));
+    parent->children.get().emplace_back(std::move(n));
   else
     e.root = std::move(n);
   return ptr;
@@ -291,8 +355,9 @@ void drop_children(engine& e, node& n) {
     e.names->erase(c->dn, c.get());
     e.by_id.erase(c->id);
   }
-  n.children.clear();
-  n.groups.clear();
+  n.children.reset();
+  if (auto* t = n.tree.ptr())
+    t->groups = {}; // frees them
 }
 
 // Sends a stop request ahead of the child's mailbox backlog (high priority);
@@ -300,14 +365,14 @@ void drop_children(engine& e, node& n) {
 void request_stop(node& n) {
   if (n.inc && !n.inc->stop.load(std::memory_order_acquire)) // else told, or closed
     n.inc->request_stop();
-  if (n.running && n.body.is_event_based())
+  if (n.running && n.body().is_event_based())
     caf::anon_send<caf::message_priority::high>(
       n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::user_shutdown});
 }
 
 // Kills an event-based child that did not honour its stop request in time.
 void kill(node& n) {
-  if (n.running && n.body.is_event_based())
+  if (n.running && n.body().is_event_based())
     caf::anon_send<caf::message_priority::high>(
       n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::kill});
 }
@@ -367,7 +432,7 @@ void start(engine& e, node& n) {
   n.tracked = n.entry && (!reports || follows_start(e, n));
   if (reports && n.tracked)
     n.inc->progress.store(incarnation::wanted, std::memory_order_relaxed); // before the child runs
-  n.handle = spawn_runnable(e, n.body, n.inc, reports);
+  n.handle = spawn_runnable(e, n.body(), n.inc, reports);
   // A monitor set after a quick death still reports the original reason.
   e.self->monitor<caf::message_priority::high>(n.handle);
   n.running = true;
@@ -418,7 +483,7 @@ void cancel(engine& e, node& n) {
 void cancel_group(engine& e, node& n) {
   if (!n.parent || n.group == no_group)
     return;
-  for (auto* sibling : n.parent->groups[n.group])
+  for (auto* sibling : n.parent->tree.get().groups[n.group])
     if (sibling != &n)
       cancel(e, *sibling);
 }
@@ -460,6 +525,9 @@ void enqueue_start(engine& e, node& n) {
 // yields between chunks (spawning thousands from one handler is quadratic in
 // CAF 0.17's work-stealing queues).
 constexpr size_t start_chunk = 128;
+// At most this many started and not yet up (simple_one_for_one): a bounded
+// window keeps the mailboxes and scheduler queues small; each up starts one more.
+constexpr size_t start_window = 1024;
 
 void pump_starts(engine& e) {
   if (!e.reg)
@@ -469,6 +537,8 @@ void pump_starts(engine& e) {
   bool parallel = e.reg->sp.strategy == strategy::simple_one_for_one;
   size_t budget = start_chunk;
   while (e.starting == 0 && !e.start_queue.empty() && !e.stopping) {
+    if (parallel && e.pending_up >= start_window)
+      return; // mark_up() or an exit calls us again
     if (parallel && budget-- == 0) {
       if (!std::exchange(e.pump_pending, true))
         e.self->send(e.self, pump_atom::value); // the rest in a later handler
@@ -638,7 +708,7 @@ void reschedule(engine& e, node& n) {
   std::chrono::nanoseconds delay{0};
   if (n.state == node_state::dead && !n.entry) {
     std::uniform_real_distribution<double> uniform{0.0, 1.0};
-    delay = n.delays.next(uniform(e.rng));
+    delay = n.delays.next(e.opts.backoff, uniform(e.rng));
   }
   drop_children(e, n);
   n.cancelled = false;
@@ -663,17 +733,17 @@ void reschedule(engine& e, node& n) {
                                  std::chrono::duration_cast<std::chrono::milliseconds>(delay)
                                    .count());
   n.waiting = true;
-  n.timer = e.next_timer++;
-  e.self->delayed_send(e.self, delay, start_atom::value, n.id, n.timer);
+  auto timer = n.tree.get().timer = e.next_timer++;
+  e.self->delayed_send(e.self, delay, start_atom::value, n.id, timer);
 }
 
 // A node for a registered service, under the supervisor's top node.
 node& make_service(engine& e, service_entry& entry) {
-  auto* n = make_node(e, e.root.get(), entry.name, entry.body);
+  auto* n = make_node(e, e.root.get(), entry.name, {}); // body(): the entry's
   n->entry = &entry;
   e.by_service.emplace(entry.id, n);
   std::lock_guard<std::mutex> guard{e.reg->mtx};
-  entry.dn = n->dn;
+  entry.has_dn = true; // its DN: reg->run_dn + "." + name, as n->dn
   return *n;
 }
 
@@ -710,7 +780,7 @@ void forget_service(engine& e, node& n) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     e.reg->erase_locked(n.entry->id);
   }
-  auto& siblings = e.root->children;
+  auto& siblings = e.root->children.get();
   siblings.erase(std::find_if(siblings.begin(), siblings.end(),
                               [&](auto& c) { return c.get() == &n; }));
 }
@@ -727,7 +797,7 @@ void apply_strategy(engine& e, node& n) {
   auto st = e.reg->sp.strategy;
   if (st != strategy::one_for_all && st != strategy::rest_for_one)
     return;
-  auto& kids = e.root->children;
+  auto& kids = e.root->children.get();
   bool merging = !e.group_restart.empty();
   auto from = kids.begin();
   if (st == strategy::rest_for_one)
@@ -757,7 +827,7 @@ void apply_strategy(engine& e, node& n) {
 std::vector<unstopped_child> running_report(const engine& e, bool blocking_only) {
   std::vector<unstopped_child> out;
   for (auto& [addr, n] : e.by_addr) {
-    if (blocking_only && n->body.is_event_based())
+    if (blocking_only && n->body().is_event_based())
       continue;
     unstopped_child u;
     u.dn = n->dn;
@@ -813,11 +883,11 @@ void maybe_finish(engine& e) {
 void arm_shutdown(engine& e, node& n) {
   if (!n.running)
     return;
-  auto sh = n.entry ? n.entry->shutdown : shutdown_spec::after(e.opts.stop_timeout);
+  auto sh = n.entry ? n.entry->shutdown() : shutdown_spec::after(e.opts.stop_timeout);
   switch (sh.kind) {
     case shutdown_spec::brutal_kill:
       kill(n);
-      if (n.body.is_blocking() && !n.given_up) {
+      if (n.body().is_blocking() && !n.given_up) {
         n.given_up = true;
         ++e.given_up;
       }
@@ -860,7 +930,7 @@ std::optional<std::chrono::nanoseconds> stop_deadline(const engine& e) {
   for (auto& c : e.root->children) {
     if (!c->entry || !c->running)
       continue;
-    auto& sh = c->entry->shutdown;
+    auto sh = c->entry->shutdown();
     if (sh.kind == shutdown_spec::infinity)
       return std::nullopt;
     if (sh.kind == shutdown_spec::timeout)
@@ -899,7 +969,7 @@ void begin_stop(engine& e, caf::error reason) {
     // no timer per child; brutal_kill ones go at once.
     if (e.is_supervisor())
       for (auto& c : e.root->children)
-        if (c->entry && c->entry->shutdown.kind == shutdown_spec::brutal_kill)
+        if (c->entry && c->entry->shutdown_kind == shutdown_spec::brutal_kill)
           arm_shutdown(e, *c);
   }
   maybe_finish(e);
@@ -917,13 +987,14 @@ void on_stop_timeout(engine& e) {
   for (auto& [addr, n] : e.by_addr)
     late.push_back(n);
   for (auto* n : late) {
-    if (std::exchange(n->timed_out, true))
+    if (n->timed_out)
       continue; // reported and killed by its own shutdown timer already
+    n->timed_out = true; // (a bit-field: no std::exchange)
     emit<stop_timed_out>(e, n, [&](stop_timed_out& ev) { ev.timeout = e.opts.stop_timeout; });
     kill(*n);
   }
   auto hung = running_report(e, true);
-  if (std::any_of(late.begin(), late.end(), [](node* n) { return n->body.is_blocking(); }))
+  if (std::any_of(late.begin(), late.end(), [](node* n) { return n->body().is_blocking(); }))
     finish(e, std::move(hung)); // blocking stragglers: end now, reported
 }
 
@@ -934,13 +1005,14 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   if (i == e.by_id.end() || !i->second->running || i->second->number != number)
     return;
   auto& n = *i->second;
-  if (std::exchange(n.timed_out, true))
+  if (n.timed_out)
     return; // the overall stop timeout came first
+  n.timed_out = true; // (a bit-field: no std::exchange)
   emit<stop_timed_out>(e, &n, [&](stop_timed_out& ev) {
-    ev.timeout = n.entry ? n.entry->shutdown.time : e.opts.stop_timeout;
+    ev.timeout = n.entry ? n.entry->shutdown_time : e.opts.stop_timeout;
   });
   kill(n);
-  if (n.body.is_blocking() && !n.given_up) {
+  if (n.body().is_blocking() && !n.given_up) {
     n.given_up = true;
     ++e.given_up;
   }
@@ -1171,15 +1243,16 @@ void on_run(engine& e, uint64_t id, uint64_t number) {
     pending.swap(n.inc->pending);
   }
   for (auto& members : pending) {
-    n.groups.emplace_back();
-    auto group = n.groups.size() - 1;
+    auto& groups = n.tree.get().groups;
+    groups.emplace_back();
+    auto group = static_cast<uint32_t>(groups.size() - 1);
     for (auto& [name, body] : members) {
       auto* c = make_node(e, &n, std::move(name), std::move(body));
       c->group = group;
-      n.groups[group].push_back(c);
+      groups[group].push_back(c);
     }
     // Start in order. Under a cancelled parent a child never starts: CANCELED.
-    for (auto* c : n.groups[group]) {
+    for (auto* c : groups[group]) {
       if (n.cancelled || e.stopping) {
         c->cancelled = true;
         set_state(e, *c, node_state::canceled);
@@ -1206,7 +1279,7 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
 // The backoff of node `id` ran out: start it unless it was cancelled since.
 void on_backoff_over(engine& e, uint64_t id, uint64_t token) {
   auto i = e.by_id.find(id);
-  if (i == e.by_id.end() || !i->second->waiting || i->second->timer != token)
+  if (i == e.by_id.end() || !i->second->waiting || i->second->tree.view().timer != token)
     return;
   auto& n = *i->second;
   n.waiting = false;
@@ -1397,10 +1470,17 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
     // Standalone: those added before start() (later ones come by message);
     // hosted: all registered now.
     auto upto = host ? std::numeric_limits<uint32_t>::max() : shared->initial_upto;
+    shared->run_dn = top->dn; // the prefix of every service's DN (dn_of)
     for (auto& [id, entry] : shared->services)
       if (!entry.removing && id < upto)
         initial.push_back(&entry);
   }
+  // Sized once for the batch: no rehash garbage left behind in the RSS.
+  ep->by_id.reserve(initial.size() + 1);
+  ep->by_service.reserve(initial.size());
+  ep->by_addr.reserve(initial.size());
+  ep->root->children.get().reserve(initial.size());
+  ep->names->reserve(initial.size() + 1);
   for (auto* entry : initial) // in add order, one at a time
     ep->start_queue.push_back(make_service(*ep, *entry).id);
   pump_starts(*ep);

@@ -84,21 +84,35 @@ struct incarnation {
 
   // Guarded by mtx.
   std::mutex mtx;
-  std::condition_variable cv;
   bool exited = false;        // set by the engine when it handled the exit
   bool healthy = false;       // signal(healthy) seen
   bool done = false;          // signal(done) seen
-  std::set<std::string> names;     // child names taken in this incarnation
-  std::set<std::string> loggers;   // sub-logger names reserved in it
   std::vector<child_list> pending; // groups requested, not yet taken by the engine
   /// Set by a nested supervisor running as this node before it ends: the
   /// children it could not stop (its parent's report includes them).
   std::vector<unstopped_child> unstopped;
 
+  // Rarely used parts, made on first use (mtx held): most incarnations never
+  // wait, run children or take sub-loggers, and these cost ~190 B each.
+  struct rare {
+    std::condition_variable cv;
+    std::set<std::string> names;   // child names taken in this incarnation
+    std::set<std::string> loggers; // sub-logger names reserved in it
+  };
+  rare& extra() { // mtx held
+    if (!extra_)
+      extra_ = std::make_unique<rare>();
+    return *extra_;
+  }
+  std::condition_variable& cv() { return extra().cv; }           // mtx held
+  std::set<std::string>& names() { return extra().names; }       // mtx held
+  std::set<std::string>& loggers() { return extra().loggers; }   // mtx held
+
   void request_stop() {
     stop.store(true, std::memory_order_release);
     std::lock_guard<std::mutex> guard{mtx};
-    cv.notify_all();
+    if (extra_) // nobody waited: no condition variable to wake
+      extra_->cv.notify_all();
   }
 
   /// Engine, when it handles the exit, in one lock section: the context goes
@@ -111,9 +125,12 @@ struct incarnation {
     exited = true;
     if (!unstopped.empty())
       report.insert(report.end(), unstopped.begin(), unstopped.end());
-    cv.notify_all();
+    if (extra_) // nobody waited: no condition variable to wake
+      extra_->cv.notify_all();
     return done;
   }
+
+  std::unique_ptr<rare> extra_; // guarded by mtx; through extra()
 };
 
 } // namespace supervise::detail

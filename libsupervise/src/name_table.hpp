@@ -35,14 +35,19 @@ public:
   void down(const std::string& dn, const void* owner);
   /// The node is gone for good (only if `owner` still owns the DN).
   void erase(const std::string& dn, const void* owner);
+  /// Room for `n` more rows (an engine about to start a batch): one rehash.
+  void reserve(size_t n);
 
   struct row {
+    // restarts and state share a word: 40 B instead of 48 per row, which
+    // moves each hash node (key, row, hash, link) down a malloc size class.
+    row() : restarts(0), state(node_state::new_) {}
     const void* owner = nullptr;
     caf::actor actor;
-    node_state state = node_state::new_;
-    uint64_t restarts = 0;
     time_point since{};
     uint64_t seq = 0; // registration order: start order among siblings
+    uint64_t restarts : 56;
+    node_state state : 8;
   };
 
   std::mutex mtx;

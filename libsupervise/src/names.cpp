@@ -69,6 +69,11 @@ void name_table::down(const std::string& dn, const void* owner) {
   notify_locked(dn, nullptr);
 }
 
+void name_table::reserve(size_t n) {
+  std::lock_guard<std::mutex> guard{mtx};
+  rows.reserve(rows.size() + n);
+}
+
 void name_table::erase(const std::string& dn, const void* owner) {
   std::lock_guard<std::mutex> guard{mtx};
   auto i = rows.find(dn);

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -32,21 +33,38 @@ struct start_waiter {
 };
 
 struct service_entry {
+  // Small fields first, enums and flags as bit-fields, the DN derived (not
+  // stored), the shutdown kind in the padding: 160 B instead of 232 per service.
+  service_entry()
+    : restart(restart_type::permanent), type(child_type::worker),
+      ready(child_spec::ready_t::started), shutdown_kind(shutdown_spec::timeout),
+      state(node_state::new_), removing(false), running(false), idle(false), has_dn(false) {}
+
   uint32_t id = 0;
+  // Fixed at registration; the engine reads them without the lock. The plain
+  // `significant` keeps them in another memory location than the flags below
+  // (written under mtx): adjacent bit-fields would be one location, a race.
+  restart_type restart : 8;
+  child_type type : 8;
+  child_spec::ready_t ready : 8;
+  shutdown_spec::kind_t shutdown_kind : 8; // see shutdown()
+  bool significant = false;
+  // Guarded by mtx.
+  node_state state : 8;  // of the current or last incarnation
+  bool removing : 1; // remove() called: no longer listed, not restarted
+  bool running : 1;  // an actor of it is alive
+  bool idle : 1;     // kept spec, not running, not to be restarted
+  bool has_dn : 1;   // an engine made its node: supervisor_shared::dn_of()
   std::string name;
   runnable body;
-  restart_type restart = restart_type::permanent;
-  shutdown_spec shutdown;
-  child_type type = child_type::worker;
-  bool significant = false;
-  child_spec::ready_t ready = child_spec::ready_t::started;
+  std::chrono::nanoseconds shutdown_time{0};
+  shutdown_spec shutdown() const { return {shutdown_kind, shutdown_time}; }
+  void set_shutdown(shutdown_spec s) {
+    shutdown_kind = s.kind;
+    shutdown_time = s.time;
+  }
   std::chrono::nanoseconds start_timeout{0};
 
-  bool removing = false; // remove() called: no longer listed, not restarted
-  bool running = false;  // an actor of it is alive
-  bool idle = false;     // kept spec, not running, not to be restarted
-  std::string dn;        // of the current or last incarnation
-  node_state state = node_state::new_;
   caf::actor actor;      // the current incarnation
   uint64_t restarts = 0;
   std::shared_ptr<start_waiter> waiter;
@@ -76,12 +94,24 @@ struct supervisor_shared {
   caf::actor engine; // the actor of the current run
   uint32_t next_service = 1;
   std::map<uint32_t, service_entry> services; // ordered: add order
-  std::unordered_map<std::string, uint32_t> by_name; // names taken (removing ones until stopped)
+  // Names taken (removing ones until stopped). Keys view the entry's own
+  // name (a map node never moves; erased before its entry): no second copy.
+  std::unordered_map<std::string_view, uint32_t> by_name;
   uint32_t next_generated = 1; // simple_one_for_one ids: child-<n>
   /// Services with a smaller id form a standalone run's initial batch (those
   /// added before start()); later ones are added to the running supervisor.
   uint32_t initial_upto = 0;
   bool initial_up = false; // the current run's initial batch is up
+  /// The DN of the current or last run's top node (set by its engine). An
+  /// entry's DN derives from it: no 32 B string per service.
+  std::string run_dn;
+
+  /// The DN of `e`'s current or last incarnation; empty before its first run.
+  std::string dn_of(const service_entry& e) const {
+    if (!e.has_dn)
+      return {};
+    return run_dn.empty() ? e.name : run_dn + "." + e.name; // as the engine's make_node
+  }
 
   /// Forgets a service's registration (engine, under mtx).
   void erase_locked(uint32_t id) {
@@ -93,7 +123,7 @@ struct supervisor_shared {
       by_name.erase(j);
     if (i->second.waiter && !i->second.waiter->done) {
       i->second.waiter->done = true;
-      i->second.waiter->error = make_error(errc::start_failed, i->second.dn + ": removed");
+      i->second.waiter->error = make_error(errc::start_failed, dn_of(i->second) + ": removed");
     }
     services.erase(i);
     cv.notify_all();
