@@ -222,6 +222,8 @@ struct engine : std::enable_shared_from_this<engine> {
   std::vector<uint64_t> stop_order;
   std::vector<uint64_t> group_stop;
   size_t given_up = 0; // running children given up on (blocking, past shutdown)
+  // The actor clock's now while an exit is handled (read once, not thrice).
+  std::optional<caf::actor_clock::time_point> exit_now;
 
   bool is_supervisor() const noexcept { return reg != nullptr; }
   double threshold() const noexcept {
@@ -230,6 +232,11 @@ struct engine : std::enable_shared_from_this<engine> {
 };
 
 using engine_ptr = std::shared_ptr<engine>;
+
+// The actor clock's now: the one of the exit being handled, if any.
+caf::actor_clock::time_point now(engine& e) {
+  return e.exit_now ? *e.exit_now : e.self->clock().now();
+}
 
 // -- events ------------------------------------------------------------------
 
@@ -440,7 +447,7 @@ void start(engine& e, node& n) {
   n.state = node_state::new_;
   e.by_addr.emplace(n.handle.address(), &n);
   // Listed as NEW with its new actor: one lock section each.
-  e.names->started(n.dn, &n, n.handle, n.number - 1, e.self->clock().now());
+  e.names->started(n.dn, &n, n.handle, n.number - 1, now(e));
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     n.entry->actor = n.handle;
@@ -495,7 +502,7 @@ void cancel_group(engine& e, node& n) {
 // now (suture quirk 3, kept: a storm of failures keeps the pause going).
 void count_failure(engine& e) {
   auto& sp = e.reg->sp;
-  auto count = e.failures.add(e.self->clock().now(), sp.failure_decay);
+  auto count = e.failures.add(now(e), sp.failure_decay);
   if (count > sp.failure_threshold) {
     e.paused = true;
     std::uniform_real_distribution<double> uniform{0.0, 1.0};
@@ -1036,9 +1043,11 @@ void report_stopped(engine& e, node& n, const caf::error& reason, bool removed) 
 }
 
 // Emits child_failed for `n`.
-void report_failed(engine& e, node& n, const caf::error& reason, bool restarting) {
+// Takes the reason by value: the exit's own reason moves into the event (no
+// copy of a caf::error, which allocates, on the restart path).
+void report_failed(engine& e, node& n, caf::error reason, bool restarting) {
   emit<child_failed>(e, &n, [&](child_failed& ev) {
-    ev.reason = reason ? reason : make_error(errc::returned_without_done, n.dn);
+    ev.reason = reason ? std::move(reason) : make_error(errc::returned_without_done, n.dn);
     ev.restarting = restarting;
   });
 }
@@ -1069,7 +1078,7 @@ bool start_failure(engine& e, node& n, const caf::error& reason) {
   auto text = n.dn + ": " + render(reason ? reason : make_error(errc::returned_without_done));
   auto why = make_error(errc::start_failed, text);
   set_state(e, n, node_state::dead);
-  report_failed(e, n, why, false);
+  report_failed(e, n, caf::error{why}, false);
   {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     if (n.entry->waiter && !n.entry->waiter->done) {
@@ -1092,9 +1101,9 @@ bool start_failure(engine& e, node& n, const caf::error& reason) {
 
 // A service of a running supervisor exited: OTP's restart types and
 // strategies, suture's accounting, and our two special outcomes.
-void service_exit(engine& e, node& n, const caf::error& reason, bool done) {
+void service_exit(engine& e, node& n, caf::error reason, bool done) {
   auto& entry = *n.entry;
-  auto outcome = classify({reason, done, n.cancelled});
+  auto outcome = classify(reason, done, n.cancelled);
   // Explicit requests first.
   if (outcome == exit_outcome::terminate_tree) {
     set_state(e, n, node_state::canceled);
@@ -1147,8 +1156,8 @@ void service_exit(engine& e, node& n, const caf::error& reason, bool done) {
   // restart intensity (escalation), then the strategy decides who restarts.
   set_state(e, n, node_state::dead);
   count_failure(e);
-  bool gives_up = e.intensity && !e.intensity->allow(e.self->clock().now());
-  report_failed(e, n, reason, !gives_up && !e.paused);
+  bool gives_up = e.intensity && !e.intensity->allow(now(e));
+  report_failed(e, n, std::move(reason), !gives_up && !e.paused);
   if (gives_up) {
     begin_stop(e, make_error(errc::shutdown, "reached_max_restart_intensity: " + e.root->dn));
     return;
@@ -1158,8 +1167,8 @@ void service_exit(engine& e, node& n, const caf::error& reason, bool done) {
 
 // Any other exit: a tree node, or a service while the supervisor stops or
 // after its removal (Monogon §4 plus our special outcomes).
-void node_exit(engine& e, node& n, const caf::error& reason, bool done) {
-  auto outcome = classify({reason, done, n.cancelled});
+void node_exit(engine& e, node& n, caf::error reason, bool done) {
+  auto outcome = classify(reason, done, n.cancelled);
   if (n.removing) // a removed service: gone for good; not a failure
     outcome = exit_outcome::canceled;
   switch (outcome) {
@@ -1178,7 +1187,7 @@ void node_exit(engine& e, node& n, const caf::error& reason, bool done) {
     case exit_outcome::dead:
       // Failure: report it, then cancel the node's subtree and its group.
       set_state(e, n, node_state::dead);
-      report_failed(e, n, reason, !e.stopping);
+      report_failed(e, n, std::move(reason), !e.stopping);
       cancel(e, n);
       cancel_group(e, n);
       break;
@@ -1197,6 +1206,7 @@ void on_exit(engine& e, caf::down_msg& msg) {
     return; // a replaced incarnation or a foreign actor: not ours to judge
   auto& n = *i->second;
   e.by_addr.erase(i);
+  e.exit_now = e.self->clock().now();
   n.running = false;
   n.handle = nullptr;
   if (n.given_up) {
@@ -1216,9 +1226,9 @@ void on_exit(engine& e, caf::down_msg& msg) {
   if (n.tracked && !n.up)
     --e.pending_up; // it ended before it was up
   if (n.entry && !e.stopping && !n.removing)
-    service_exit(e, n, msg.reason, done);
+    service_exit(e, n, std::move(msg.reason), done);
   else
-    node_exit(e, n, msg.reason, done);
+    node_exit(e, n, std::move(msg.reason), done);
   publish_exit(e, n);
   if (e.stopping)
     stop_in_order(e, e.stop_order);
@@ -1227,6 +1237,7 @@ void on_exit(engine& e, caf::down_msg& msg) {
   gc(e, n.id);
   pump_starts(e);
   maybe_finish(e);
+  e.exit_now.reset();
 }
 
 // -- requests from contexts -------------------------------------------------------

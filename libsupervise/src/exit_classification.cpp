@@ -17,16 +17,20 @@ bool is_stop_reason(const caf::error& reason) {
 } // namespace
 
 exit_outcome classify(const exit_facts& f) {
+  return classify(f.reason, f.signaled_done, f.cancelled);
+}
+
+exit_outcome classify(const caf::error& reason, bool signaled_done, bool cancelled) {
   // Our two special outcomes win over everything: they are explicit requests.
-  if (is(f.reason, errc::terminate_tree))
+  if (is(reason, errc::terminate_tree))
     return exit_outcome::terminate_tree;
-  if (is(f.reason, errc::do_not_restart))
+  if (is(reason, errc::do_not_restart))
     return exit_outcome::stop_for_good;
   // DONE first: a normal return after signal(done), cancelled or not.
-  if (!f.reason && f.signaled_done)
+  if (!reason && signaled_done)
     return exit_outcome::done;
   // CANCELED next: the node was asked to stop and stopped the expected way.
-  if (f.cancelled && is_stop_reason(f.reason))
+  if (cancelled && is_stop_reason(reason))
     return exit_outcome::canceled;
   // Everything else is a failure, a normal return without done included.
   return exit_outcome::dead;

@@ -26,6 +26,8 @@ std::shared_ptr<name_table> name_table::of(caf::actor_system& sys) {
 }
 
 void name_table::notify_locked(const std::string& dn, const caf::actor& actor) {
+  if (watchers.empty())
+    return; // the usual case: no hash of the DN on the restart path
   auto i = watchers.find(dn);
   if (i == watchers.end())
     return;

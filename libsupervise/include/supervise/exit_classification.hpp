@@ -30,6 +30,10 @@ struct exit_facts {
 /// cancellation is a failure (Monogon: a non-matching error is DEAD).
 exit_outcome classify(const exit_facts& facts);
 
+/// The same, without copying the reason into an exit_facts (the engine's
+/// restart path: a caf::error copy allocates).
+exit_outcome classify(const caf::error& reason, bool signaled_done, bool cancelled);
+
 /// The state a node lands in for `x` (stop_for_good -> done, terminate ->
 /// canceled).
 node_state state_after(exit_outcome x) noexcept;
