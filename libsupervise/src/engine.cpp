@@ -185,7 +185,9 @@ struct engine : std::enable_shared_from_this<engine> {
   std::optional<context> host;             // role: hosted supervisor
   std::unique_ptr<node> root;
   std::unordered_map<uint64_t, node*> by_id;
-  std::unordered_map<caf::actor_addr, node*, addr_hash> by_addr; // the running children
+  using addr_map = std::unordered_map<caf::actor_addr, node*, addr_hash>;
+  addr_map by_addr;                 // the running children
+  addr_map::node_type spare_addr;   // the entry of the last exit, reused by the next start
   std::unordered_map<uint32_t, node*> by_service;     // a supervisor's services
   std::vector<node*> leaving; // removed or do_not_restart services, until stopped
   uint64_t next_id = 1;
@@ -445,7 +447,14 @@ void start(engine& e, node& n) {
   n.running = true;
   n.exit_unlisted = false;
   n.state = node_state::new_;
-  e.by_addr.emplace(n.handle.address(), &n);
+  if (e.spare_addr) { // a restart: the exited child's entry, no allocation
+    e.spare_addr.key() = n.handle.address();
+    e.spare_addr.mapped() = &n;
+    e.by_addr.insert(std::move(e.spare_addr));
+    e.spare_addr = {};
+  } else {
+    e.by_addr.emplace(n.handle.address(), &n);
+  }
   // Listed as NEW with its new actor: one lock section each.
   e.names->started(n.dn, &n, n.handle, n.number - 1, now(e));
   if (n.entry) {
@@ -1205,9 +1214,13 @@ void on_exit(engine& e, caf::down_msg& msg) {
   if (i == e.by_addr.end())
     return; // a replaced incarnation or a foreign actor: not ours to judge
   auto& n = *i->second;
-  e.by_addr.erase(i);
+  e.spare_addr = e.by_addr.extract(i); // kept for the replacement's start()
   e.exit_now = e.self->clock().now();
   n.running = false;
+  // The dead actor (and, through its context, its incarnation) is destroyed
+  // when this handler returns, after a replacement was spawned: as a bare
+  // supervisor overwriting its handle, not on the restart's critical path.
+  caf::actor dead = std::move(n.handle);
   n.handle = nullptr;
   if (n.given_up) {
     n.given_up = false;
