@@ -1043,10 +1043,11 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
 // -- exits ------------------------------------------------------------------------
 
 // Emits child_stopped for `n`.
-void report_stopped(engine& e, node& n, const caf::error& reason, bool removed) {
+// By value, as report_failed: a last use of the exit's reason moves in.
+void report_stopped(engine& e, node& n, caf::error reason, bool removed) {
   emit<child_stopped>(e, &n, [&](child_stopped& ev) {
     ev.state = n.state;
-    ev.reason = reason;
+    ev.reason = std::move(reason);
     ev.removed = removed;
   });
 }
@@ -1123,7 +1124,7 @@ void service_exit(engine& e, node& n, caf::error reason, bool done) {
   if (outcome == exit_outcome::stop_for_good) {
     set_state(e, n, node_state::done);
     leave(e, n);
-    report_stopped(e, n, reason, true);
+    report_stopped(e, n, std::move(reason), true);
     significant_ended(e, n);
     return;
   }
@@ -1137,7 +1138,7 @@ void service_exit(engine& e, node& n, caf::error reason, bool done) {
     else if (n.terminating)
       park(e, n);
     n.terminating = false;
-    report_stopped(e, n, reason, drop);
+    report_stopped(e, n, std::move(reason), drop);
     return;
   }
   // Ended before it was up: a start failure where a caller is waiting.
@@ -1155,9 +1156,9 @@ void service_exit(engine& e, node& n, caf::error reason, bool done) {
     else
       park(e, n);
     if (clean)
-      report_stopped(e, n, reason, drop);
+      report_stopped(e, n, std::move(reason), drop);
     else
-      report_failed(e, n, reason, false);
+      report_failed(e, n, std::move(reason), false);
     significant_ended(e, n);
     return;
   }
@@ -1185,13 +1186,13 @@ void node_exit(engine& e, node& n, caf::error reason, bool done) {
     case exit_outcome::canceled:
       // Clean ends: nothing else is touched; gc() decides about a restart.
       set_state(e, n, state_after(outcome));
-      report_stopped(e, n, reason, n.removing);
+      report_stopped(e, n, std::move(reason), n.removing);
       break;
     case exit_outcome::stop_for_good:
       // do_not_restart: this node stays down; children and group untouched.
       n.permanent = true;
       set_state(e, n, state_after(outcome));
-      report_stopped(e, n, reason, false);
+      report_stopped(e, n, std::move(reason), false);
       break;
     case exit_outcome::dead:
       // Failure: report it, then cancel the node's subtree and its group.
