@@ -31,8 +31,9 @@ enum class strategy {
   /// The failed child and every child started after it, as one_for_all.
   rest_for_one,
   /// one_for_one for many alike, dynamic children: start_child may leave the
-  /// id empty (one is made), and stop is parallel under one shared timeout
-  /// instead of one child at a time.
+  /// id empty (one is made); children start in parallel, not one after the
+  /// other (at most 1,024 started and not yet up at a time), and stop is
+  /// parallel under one shared timeout instead of one child at a time.
   simple_one_for_one,
 };
 
