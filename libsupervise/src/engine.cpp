@@ -52,6 +52,7 @@
 #include <caf/all.hpp>
 
 #include "incarnation.hpp"
+#include "name.hpp"
 #include "name_table.hpp"
 #include "event_runnable_actor.hpp"
 #include "pooled_blocking_actor.hpp"
@@ -344,7 +345,7 @@ void publish_exit(engine& e, node& n) {
 node* make_node(engine& e, node* parent, std::string name, runnable body) {
   auto n = std::make_unique<node>();
   n->id = e.next_id++;
-  n->dn = parent ? (parent->dn.empty() ? name : parent->dn + "." + name) : name;
+  n->dn = parent ? child_dn(parent->dn, name) : name;
   if (body)
     n->tree.get().body = std::move(body);
   n->parent = parent;
@@ -759,7 +760,7 @@ node& make_service(engine& e, service_entry& entry) {
   n->entry = &entry;
   e.by_service.emplace(entry.id, n);
   std::lock_guard<std::mutex> guard{e.reg->mtx};
-  entry.has_dn = true; // its DN: reg->run_dn + "." + name, as n->dn
+  entry.has_dn = true; // its DN: child_dn(reg->run_dn, name), as n->dn
   return *n;
 }
 

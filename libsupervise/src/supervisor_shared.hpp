@@ -20,6 +20,7 @@
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
 
+#include "name.hpp"
 #include "supervise/child_spec.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/supervisor.hpp"
@@ -110,7 +111,7 @@ struct supervisor_shared {
   std::string dn_of(const service_entry& e) const {
     if (!e.has_dn)
       return {};
-    return run_dn.empty() ? e.name : run_dn + "." + e.name; // as the engine's make_node
+    return child_dn(run_dn, e.name); // as the engine's make_node
   }
 
   /// Forgets a service's registration (engine, under mtx).
