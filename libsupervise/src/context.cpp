@@ -49,7 +49,7 @@ caf::error run_group(context& ctx, child_list children) {
     if (children.empty())
       return {};
     inc.names().insert(fresh.begin(), fresh.end());
-    inc.pending.emplace_back(std::move(children));
+    inc.pending().emplace_back(std::move(children));
   }
   // The engine takes every pending group when this message arrives. High
   // priority, as signals and the child's down message: the engine sees all
@@ -87,7 +87,7 @@ caf::error signal(context& ctx, signal_type s) {
   return {};
 }
 
-logger get_logger(const context& ctx) { return logger{ctx.impl().dn, ctx.impl().sink}; }
+logger get_logger(const context& ctx) { return logger{ctx.impl().dn, ctx.impl().sink()}; }
 
 caf::expected<logger> sub_logger(context& ctx, const std::string& name) {
   auto& inc = ctx.impl();
@@ -99,7 +99,7 @@ caf::expected<logger> sub_logger(context& ctx, const std::string& name) {
   if (auto err = detail::validate_name(name))
     return err;
   inc.loggers().insert(name);
-  return logger{inc.dn + "." + name, inc.sink};
+  return logger{inc.dn + "." + name, inc.sink()};
 }
 
 } // namespace supervise

@@ -7,9 +7,11 @@
 //    actor of its own) and its children are the registered services;
 //  - a hosted supervisor: the same, running as the actor of a node of a
 //    parent engine, which sees it as any other child.
-// Every runnable is a CAF actor bound to its engine both ways: the engine
-// watches each child with a *high-priority monitor*, so a child's exit reason
-// arrives as a down_msg ahead of any mailbox backlog and is matched by
+// Every runnable is a CAF actor bound to its engine both ways: each child's
+// exit reaches the engine as a *high-priority down_msg*, which the child's
+// actor class sends itself once CAF cleaned it up (what a high-priority
+// monitor delivers, without an attachable per child; incarnation.hpp), so a
+// child's exit reason arrives ahead of any mailbox backlog and is matched by
 // address against the *current* incarnation (late messages of replaced
 // children find no node and are ignored); and when the engine goes, for any
 // reason, it stops every child still running.
@@ -189,9 +191,10 @@ struct engine : std::enable_shared_from_this<engine> {
   using addr_map = std::unordered_map<caf::actor_addr, node*, addr_hash>;
   addr_map by_addr;                 // the running children
   addr_map::node_type spare_addr;   // the entry of the last exit, reused by the next start
-  std::unordered_map<uint32_t, node*> by_service;     // a supervisor's services
   std::vector<node*> leaving; // removed or do_not_restart services, until stopped
-  uint64_t next_id = 1;
+  // Node ids: a service's node has its registration's id (below 2^32), so
+  // by_id also finds a service's node (service()); other nodes count from 2^32.
+  uint64_t next_id = uint64_t{1} << 32;
   uint64_t next_timer = 1;
   bool stopping = false;
   bool finished = false;
@@ -204,6 +207,8 @@ struct engine : std::enable_shared_from_this<engine> {
   std::vector<uint64_t> resume_queue; // services waiting for the pause to end
   // Children that nested supervisors could not stop (recursive report).
   std::vector<unstopped_child> inherited;
+  // What every incarnation of this engine shares (engine, sink, hook).
+  std::shared_ptr<const incarnation_env> env;
   // Stable names and the snapshot (names.hpp).
   std::shared_ptr<name_table> names;
   // Services start one at a time, in order: the next when this one is up.
@@ -342,9 +347,10 @@ void publish_exit(engine& e, node& n) {
   }
 }
 
-node* make_node(engine& e, node* parent, std::string name, runnable body) {
+// `id`: a service's registration id; 0: the next free one.
+node* make_node(engine& e, node* parent, std::string name, runnable body, uint64_t id = 0) {
   auto n = std::make_unique<node>();
-  n->id = e.next_id++;
+  n->id = id != 0 ? id : e.next_id++;
   n->dn = parent ? child_dn(parent->dn, name) : name;
   if (body)
     n->tree.get().body = std::move(body);
@@ -389,21 +395,20 @@ void kill(node& n) {
 
 // -- spawning a runnable ----------------------------------------------------
 
-// `report`: the runnable is `started`-ready; it reports up (report_up) when
-// its init returns (a blocking one: when its body begins).
-caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc,
-                          bool report) {
-  bool propagate = e.opts.propagate_exceptions;
+// The incarnation says whether the runnable reports up (`reports`: a
+// `started`-ready one, when its init returns; a blocking one, when its body
+// begins) and, through its env, whether exceptions propagate.
+caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc) {
   if (body.is_blocking()) {
     // A thread of its own (reused from the pool); the body polls
     // ctx.stop_requested() (kill is not honoured).
     return e.self->spawn<pooled_blocking_actor>(
-      [fn = body.blocking_body(), propagate, report, inc = std::move(inc)](caf::blocking_actor* a) {
-        if (report)
+      [fn = body.blocking_body(), inc](caf::blocking_actor* a) {
+        if (inc->reports)
           report_up(*inc);
         context ctx{inc};
         caf::error result;
-        if (propagate) {
+        if (inc->env->propagate_exceptions) {
           result = fn(ctx);
         } else {
           try {
@@ -414,10 +419,10 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
         }
         if (result)
           a->fail_state(std::move(result));
-      });
+      },
+      std::move(inc));
   }
-  return e.self->spawn<event_runnable_actor>(body.event_body(), std::move(inc), propagate,
-                                             report);
+  return e.self->spawn<event_runnable_actor>(body, std::move(inc));
 }
 
 // Whether a service's start gates something, so its up must be heard: the
@@ -433,18 +438,16 @@ void start(engine& e, node& n) {
   n.number++;
   n.up = false;
   n.timed_out = false;
-  n.inc = std::make_shared<incarnation>(n.dn, n.id, n.number, caf::actor{e.self}, e.opts.sink,
-                                        e.opts.hook);
   bool reports = n.entry && n.entry->ready == child_spec::ready_t::started;
+  n.inc = std::make_shared<incarnation>(n.dn, n.id, n.number, e.env, reports);
   // A service's start is followed when something waits for it; a
   // healthy-ready one signals anyway. Otherwise (an automatic restart)
   // pump_starts() asks later if an ordered start comes to wait behind it.
   n.tracked = n.entry && (!reports || follows_start(e, n));
   if (reports && n.tracked)
     n.inc->progress.store(incarnation::wanted, std::memory_order_relaxed); // before the child runs
-  n.handle = spawn_runnable(e, n.body(), n.inc, reports);
-  // A monitor set after a quick death still reports the original reason.
-  e.self->monitor<caf::message_priority::high>(n.handle);
+  // No monitor: the child's actor sends its down_msg itself (report_exit).
+  n.handle = spawn_runnable(e, n.body(), n.inc);
   n.running = true;
   n.exit_unlisted = false;
   n.state = node_state::new_;
@@ -756,9 +759,8 @@ void reschedule(engine& e, node& n) {
 
 // A node for a registered service, under the supervisor's top node.
 node& make_service(engine& e, service_entry& entry) {
-  auto* n = make_node(e, e.root.get(), entry.name, {}); // body(): the entry's
+  auto* n = make_node(e, e.root.get(), entry.name, {}, entry.id); // body(): the entry's
   n->entry = &entry;
-  e.by_service.emplace(entry.id, n);
   std::lock_guard<std::mutex> guard{e.reg->mtx};
   entry.has_dn = true; // its DN: child_dn(reg->run_dn, name), as n->dn
   return *n;
@@ -790,7 +792,6 @@ void forget_service(engine& e, node& n) {
   drop_children(e, n);
   e.names->erase(n.dn, &n);
   e.by_id.erase(n.id);
-  e.by_service.erase(n.entry->id);
   e.group_restart.erase(std::remove(e.group_restart.begin(), e.group_restart.end(), &n),
                         e.group_restart.end());
   {
@@ -878,7 +879,7 @@ void finish(engine& e, std::vector<unstopped_child> hung) {
     // Hosted: the parent engine reads the report when it handles our exit.
     auto& inc = e.host->impl();
     std::lock_guard<std::mutex> guard{inc.mtx};
-    inc.unstopped = std::move(hung);
+    inc.unstopped() = std::move(hung);
   } else if (e.reg) {
     e.reg->finish(reason, std::move(hung));
   } else {
@@ -1266,7 +1267,7 @@ void on_run(engine& e, uint64_t id, uint64_t number) {
   std::vector<child_list> pending;
   {
     std::lock_guard<std::mutex> guard{n.inc->mtx};
-    pending.swap(n.inc->pending);
+    pending.swap(n.inc->pending());
   }
   for (auto& members : pending) {
     auto& groups = n.tree.get().groups;
@@ -1314,6 +1315,12 @@ void on_backoff_over(engine& e, uint64_t id, uint64_t token) {
 
 // -- requests from a supervisor handle ----------------------------------------------
 
+// The node of registered service `id` in this run; null if it has none.
+node* service_node(engine& e, uint32_t id) {
+  auto i = e.by_id.find(id);
+  return i != e.by_id.end() && i->second->entry ? i->second : nullptr;
+}
+
 // add()/start_child(): the registration is in the handle; queue its start
 // now, even during a pause (suture: add ignores backoff).
 void on_add(engine& e, uint32_t service) {
@@ -1326,13 +1333,13 @@ void on_add(engine& e, uint32_t service) {
     if (i == e.reg->services.end())
       return;
     if (i->second.removing) { // removed again before we saw it
-      if (e.by_service.count(service) == 0) // and never ran: forget it (frees the name)
+      if (!service_node(e, service)) // and never ran: forget it (frees the name)
         e.reg->erase_locked(service);
       return;
     }
     entry = &i->second;
   }
-  if (e.by_service.count(service) > 0)
+  if (service_node(e, service))
     return; // already started by this run's initial start
   enqueue_start(e, make_service(e, *entry));
 }
@@ -1340,10 +1347,9 @@ void on_add(engine& e, uint32_t service) {
 // remove()/delete_child(): stop the service by its shutdown spec; it is
 // forgotten once its subtree has stopped.
 void on_remove(engine& e, uint32_t service) {
-  auto i = e.by_service.find(service);
-  if (i == e.by_service.end() || i->second->removing)
+  auto* n = service_node(e, service);
+  if (!n || n->removing)
     return;
-  auto* n = i->second;
   n->removing = true;
   e.leaving.push_back(n);
   cancel(e, *n);
@@ -1355,10 +1361,10 @@ void on_remove(engine& e, uint32_t service) {
 // terminate_child(): stop it by its shutdown spec and keep the spec (a
 // temporary child's goes).
 void on_terminate(engine& e, uint32_t service) {
-  auto i = e.by_service.find(service);
-  if (i == e.by_service.end() || i->second->removing || e.stopping)
+  auto* sn = service_node(e, service);
+  if (!sn || sn->removing || e.stopping)
     return;
-  auto& n = *i->second;
+  auto& n = *sn;
   if (n.running) {
     n.terminating = true;
     cancel(e, n);
@@ -1376,10 +1382,10 @@ void on_terminate(engine& e, uint32_t service) {
 
 // restart_child(): start an idle service again (not counted as a restart).
 void on_restart(engine& e, uint32_t service) {
-  auto i = e.by_service.find(service);
-  if (i == e.by_service.end() || e.stopping)
+  auto* sn = service_node(e, service);
+  if (!sn || e.stopping)
     return;
-  auto& n = *i->second;
+  auto& n = *sn;
   if (n.running || !n.idle)
     return;
   n.idle = false;
@@ -1416,7 +1422,7 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
       ep->finished = true;
       if (ep->host) {
         std::lock_guard<std::mutex> guard{ep->host->impl().mtx};
-        ep->host->impl().unstopped = std::move(hung);
+        ep->host->impl().unstopped() = std::move(hung);
       } else if (ep->reg) {
         ep->reg->finish(reason, std::move(hung));
       } else {
@@ -1430,7 +1436,6 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
     // hold the engine: drop the node table to break the cycle.
     ep->by_addr.clear();
     ep->by_id.clear();
-    ep->by_service.clear();
     ep->leaving.clear();
     ep->group_restart.clear();
     ep->root.reset();
@@ -1470,6 +1475,9 @@ engine_ptr make_engine(caf::event_based_actor* self, engine_options opts) {
     opts.sink = std::make_shared<const log_sink>(stderr_sink());
   ep->rng.seed(opts.seed != 0 ? opts.seed : std::random_device{}());
   ep->opts = std::move(opts);
+  ep->env = std::make_shared<const incarnation_env>(
+    incarnation_env{caf::actor_cast<caf::weak_actor_ptr>(self->ctrl()), ep->opts.sink,
+                    ep->opts.hook, ep->opts.propagate_exceptions});
   ep->names = name_table::of(self->system());
   return ep;
 }
@@ -1503,7 +1511,6 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
   }
   // Sized once for the batch: no rehash garbage left behind in the RSS.
   ep->by_id.reserve(initial.size() + 1);
-  ep->by_service.reserve(initial.size());
   ep->by_addr.reserve(initial.size());
   ep->root->children.get().reserve(initial.size());
   ep->names->reserve(initial.size() + 1);
@@ -1523,11 +1530,11 @@ engine_options supervisor_options(const supervisor_shared& shared, const context
   if (sp.sink)
     opts.sink = std::make_shared<const log_sink>(sp.sink);
   else if (host)
-    opts.sink = host->impl().sink;
+    opts.sink = host->impl().sink();
   if (sp.on_event)
     opts.hook = std::make_shared<const event_hook>(sp.on_event);
   else if (host)
-    opts.hook = host->impl().hook; // the nearest ancestor's hook
+    opts.hook = host->impl().hook(); // the nearest ancestor's hook
   return opts;
 }
 

@@ -46,12 +46,12 @@ inline void report_up(incarnation& inc) {
 
 class event_runnable_actor final : public caf::event_based_actor {
 public:
-  /// `report` = the runnable is `started`-ready: report_up() after its init.
-  event_runnable_actor(caf::actor_config& cfg, const runnable::event_fn& fn,
-                       std::shared_ptr<incarnation> inc, bool propagate, bool report)
-    : caf::event_based_actor(cfg), fn_(fn), ctx_(std::move(inc)), propagate_(propagate),
-      report_(report) {
-    if (propagate)
+  /// `inc->reports`: the runnable is `started`-ready (report_up() after its
+  /// init); `inc->env->propagate_exceptions`: exceptions are not caught.
+  event_runnable_actor(caf::actor_config& cfg, const runnable& body,
+                       std::shared_ptr<incarnation> inc)
+    : caf::event_based_actor(cfg), body_(body), ctx_(std::move(inc)) {
+    if (propagating())
       set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error {
         std::rethrow_exception(ep);
       });
@@ -65,12 +65,14 @@ public:
 
   // On a CAF worker, when the actor first runs: the runnable's init.
   caf::behavior make_behavior() override {
-    // Run once and dropped, as CAF drops a function actor's init function:
-    // what the body captured must not outlive its init (a hosted supervisor's
-    // body holds the supervisor, which holds this actor: a cycle).
-    auto fn = std::move(fn_);
+    // Run once, on a copy of its own (runnable::event_body), and dropped, as
+    // CAF drops a function actor's init function: what the body captured must
+    // not outlive its init (a hosted supervisor's body holds the supervisor,
+    // which holds this actor: a cycle).
+    auto fn = body_.event_body();
+    body_ = runnable{};
     caf::behavior result;
-    if (propagate_) {
+    if (propagating()) {
       result = fn(this, ctx_);
     } else {
       try {
@@ -81,16 +83,27 @@ public:
       }
     }
     // Up, unless it quit during its initialisation (a start failure).
-    if (report_ && !getf(caf::abstract_actor::is_terminated_flag))
+    if (ctx_.impl().reports && !getf(caf::abstract_actor::is_terminated_flag))
       report_up(ctx_.impl());
     return result;
   }
 
+  // After CAF's own cleanup (the behaviour and the attachables are gone): the
+  // exit goes to the engine (incarnation::report_exit), in place of a monitor.
+  bool cleanup(caf::error&& fail_state, caf::execution_unit* host) override {
+    if (!caf::event_based_actor::cleanup(std::move(fail_state), host))
+      return false; // cleaned up before
+    ctx_.impl().report_exit(address(), fail_state_);
+    return true;
+  }
+
 private:
-  runnable::event_fn fn_;
+  bool propagating() { return ctx_.impl().env->propagate_exceptions; }
+
+  // 32 B over a plain event_based_actor (what a function-based actor holds
+  // instead: its init function).
+  runnable body_; // shared, 16 B: copied out by make_behavior()
   supervise::context ctx_; // qualified: CAF actors have a context() member
-  bool propagate_;
-  bool report_;
 };
 
 } // namespace supervise::detail

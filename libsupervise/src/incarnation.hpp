@@ -18,6 +18,8 @@
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/atom.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/send.hpp>
 
 #include "supervise/context.hpp"
 #include "supervise/event.hpp"
@@ -41,26 +43,35 @@ using terminate_atom = caf::atom_constant<caf::atom("sv_termin")>;
 using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
 using pump_atom = caf::atom_constant<caf::atom("sv_pump")>;
 
+/// What all incarnations of one engine share: one allocation per engine, not
+/// three references per incarnation.
+struct incarnation_env {
+  /// The engine, weakly: a child (and its context, which lives as long as
+  /// the child's actor object) must not keep its supervisor alive, or the
+  /// two form a reference cycle.
+  caf::weak_actor_ptr engine;
+  std::shared_ptr<const log_sink> sink;
+  /// The hook of the engine: a nested supervisor without a hook of its own
+  /// reports to it. Null: the default (logging) hook.
+  std::shared_ptr<const event_hook> hook;
+  bool propagate_exceptions = false; // spec::pass_through_exceptions
+};
+
 struct incarnation {
-  incarnation(std::string dn_, uint64_t node, uint64_t num, caf::actor sup,
-              std::shared_ptr<const log_sink> sink_, std::shared_ptr<const event_hook> hook_)
-    : dn(std::move(dn_)), node_id(node), number(num),
-      engine_ref(caf::actor_cast<caf::weak_actor_ptr>(sup)),
-      sink(std::move(sink_)), hook(std::move(hook_)) {}
+  incarnation(std::string dn_, uint64_t node, uint64_t num,
+              std::shared_ptr<const incarnation_env> env_, bool reports_up)
+    : dn(std::move(dn_)), node_id(node), number(num), env(std::move(env_)),
+      reports(reports_up) {}
 
   const std::string dn;
   const uint64_t node_id;
   const uint64_t number; // distinguishes incarnations of one node
-  /// The engine, weakly: a child (and its context, which lives as long as
-  /// the child's actor object) must not keep its supervisor alive, or the
-  /// two form a reference cycle.
-  const caf::weak_actor_ptr engine_ref;
+  const std::shared_ptr<const incarnation_env> env;
+
   /// A handle to the engine for one send (null once the engine is gone).
-  caf::actor engine() const noexcept { return caf::actor_cast<caf::actor>(engine_ref); }
-  const std::shared_ptr<const log_sink> sink;
-  /// The hook of the engine that runs this node: a nested supervisor without
-  /// a hook of its own reports to it. Null: the default (logging) hook.
-  const std::shared_ptr<const event_hook> hook;
+  caf::actor engine() const noexcept { return caf::actor_cast<caf::actor>(env->engine); }
+  const std::shared_ptr<const log_sink>& sink() const noexcept { return env->sink; }
+  const std::shared_ptr<const event_hook>& hook() const noexcept { return env->hook; }
 
   std::atomic<bool> stop{false};
 
@@ -70,6 +81,9 @@ struct incarnation {
   // waits for costs no message.
   enum progress_t : uint8_t { starting, up, wanted };
   std::atomic<uint8_t> progress{starting};
+  /// The runnable is `started`-ready (child_spec::ready): it reports up
+  /// (report_up) when its init returns.
+  const bool reports;
 
   /// Child side, once: true when the engine asked for an up message.
   bool child_up() noexcept {
@@ -82,22 +96,32 @@ struct incarnation {
     return progress.exchange(wanted, std::memory_order_acq_rel) == up;
   }
 
-  // Guarded by mtx.
-  std::mutex mtx;
+  /// Child side, once, after CAF cleaned up its actor: the exit, as the
+  /// down_msg a high-priority monitor would deliver. The child's actor class
+  /// sends it itself, so the engine sets no monitor per child (no attachable:
+  /// 48 B per child, and an allocation and a lock per restart).
+  void report_exit(const caf::actor_addr& child, const caf::error& reason) const {
+    if (auto sup = engine())
+      caf::anon_send<caf::message_priority::high>(sup, caf::down_msg{child, reason});
+  }
+
+  // Guarded by mtx (declared before it: they fill the padding after the
+  // atomics, keeping the incarnation at 120 B, a 144 B chunk with make_shared).
   bool exited = false;        // set by the engine when it handled the exit
   bool healthy = false;       // signal(healthy) seen
   bool done = false;          // signal(done) seen
-  std::vector<child_list> pending; // groups requested, not yet taken by the engine
-  /// Set by a nested supervisor running as this node before it ends: the
-  /// children it could not stop (its parent's report includes them).
-  std::vector<unstopped_child> unstopped;
+  std::mutex mtx;
 
   // Rarely used parts, made on first use (mtx held): most incarnations never
-  // wait, run children or take sub-loggers, and these cost ~190 B each.
+  // wait, run children, take sub-loggers or host a supervisor.
   struct rare {
     std::condition_variable cv;
     std::set<std::string> names;   // child names taken in this incarnation
     std::set<std::string> loggers; // sub-logger names reserved in it
+    std::vector<child_list> pending; // groups requested, not yet taken by the engine
+    /// Set by a nested supervisor running as this node before it ends: the
+    /// children it could not stop (its parent's report includes them).
+    std::vector<unstopped_child> unstopped;
   };
   rare& extra() { // mtx held
     if (!extra_)
@@ -107,6 +131,8 @@ struct incarnation {
   std::condition_variable& cv() { return extra().cv; }           // mtx held
   std::set<std::string>& names() { return extra().names; }       // mtx held
   std::set<std::string>& loggers() { return extra().loggers; }   // mtx held
+  std::vector<child_list>& pending() { return extra().pending; }  // mtx held
+  std::vector<unstopped_child>& unstopped() { return extra().unstopped; } // mtx held
 
   void request_stop() {
     stop.store(true, std::memory_order_release);
@@ -123,10 +149,11 @@ struct incarnation {
     stop.store(true, std::memory_order_release);
     std::lock_guard<std::mutex> guard{mtx};
     exited = true;
-    if (!unstopped.empty())
-      report.insert(report.end(), unstopped.begin(), unstopped.end());
-    if (extra_) // nobody waited: no condition variable to wake
+    if (extra_) { // else nothing waited, ran children or hosted a supervisor
+      auto& hung = extra_->unstopped;
+      report.insert(report.end(), hung.begin(), hung.end());
       extra_->cv.notify_all();
+    }
     return done;
   }
 

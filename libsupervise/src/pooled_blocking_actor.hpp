@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <utility>
 
 #include <caf/actor_config.hpp>
@@ -17,6 +18,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/logger.hpp>
 
+#include "incarnation.hpp"
 #include "thread_pool.hpp"
 
 namespace supervise::detail {
@@ -25,8 +27,10 @@ class pooled_blocking_actor final : public caf::blocking_actor {
 public:
   using body_fn = std::function<void(caf::blocking_actor*)>;
 
-  pooled_blocking_actor(caf::actor_config& cfg, body_fn body)
-    : caf::blocking_actor(cfg), body_(std::move(body)) {}
+  /// `inc`: the incarnation it runs; its exit is reported there (as
+  /// event_runnable_actor's), not through a monitor.
+  pooled_blocking_actor(caf::actor_config& cfg, body_fn body, std::shared_ptr<incarnation> inc)
+    : caf::blocking_actor(cfg), body_(std::move(body)), inc_(std::move(inc)) {}
 
   const char* name() const override { return "sv.blocking"; }
 
@@ -41,6 +45,13 @@ public:
   }
 
   void act() override { body_(this); }
+
+  bool cleanup(caf::error&& fail_state, caf::execution_unit* host) override {
+    if (!caf::blocking_actor::cleanup(std::move(fail_state), host))
+      return false; // cleaned up before
+    inc_->report_exit(address(), fail_state_);
+    return true;
+  }
 
 private:
   // On the pooled thread: the life of a CAF blocking actor, start to cleanup.
@@ -75,6 +86,7 @@ private:
   }
 
   body_fn body_;
+  std::shared_ptr<incarnation> inc_;
 };
 
 } // namespace supervise::detail

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <type_traits>
 
 #include <caf/behavior.hpp>
@@ -39,29 +40,48 @@ public:
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, runnable>>>
   runnable(F f) {
     if constexpr (std::is_invocable_r_v<caf::behavior, F&, caf::event_based_actor*, context&>)
-      event_ = event_fn{std::move(f)};
+      set(shape{{}, event_fn{std::move(f)}});
     else {
       static_assert(std::is_invocable_r_v<caf::error, F&, context&>,
                     "a runnable is caf::error(context&) or "
                     "caf::behavior(caf::event_based_actor*, context&)");
-      blocking_ = blocking_fn{std::move(f)};
+      set(shape{blocking_fn{std::move(f)}, {}});
     }
   }
 
-  static runnable blocking(blocking_fn f) { runnable r; r.blocking_ = std::move(f); return r; }
-  static runnable event_based(event_fn f) { runnable r; r.event_ = std::move(f); return r; }
+  static runnable blocking(blocking_fn f) { runnable r; r.set(shape{std::move(f), {}}); return r; }
+  static runnable event_based(event_fn f) { runnable r; r.set(shape{{}, std::move(f)}); return r; }
 
-  bool is_blocking() const noexcept { return static_cast<bool>(blocking_); }
-  bool is_event_based() const noexcept { return static_cast<bool>(event_); }
+  bool is_blocking() const noexcept { return body_ && body_->blocking; }
+  bool is_event_based() const noexcept { return body_ && body_->event; }
   /// False for a default-constructed runnable or an empty std::function.
-  explicit operator bool() const noexcept { return is_blocking() || is_event_based(); }
+  explicit operator bool() const noexcept { return body_ != nullptr; }
 
-  const blocking_fn& blocking_body() const noexcept { return blocking_; }
-  const event_fn& event_body() const noexcept { return event_; }
+  /// The callable (empty when the runnable has the other shape). Each
+  /// incarnation invokes a copy of its own, taken when it starts, as if every
+  /// start copied the runnable: what the callable captured starts afresh.
+  const blocking_fn& blocking_body() const noexcept {
+    static const blocking_fn none;
+    return body_ ? body_->blocking : none;
+  }
+  const event_fn& event_body() const noexcept {
+    static const event_fn none;
+    return body_ ? body_->event : none;
+  }
 
 private:
-  blocking_fn blocking_;
-  event_fn event_;
+  struct shape {
+    blocking_fn blocking;
+    event_fn event;
+  };
+  void set(shape s) {
+    if (s.blocking || s.event)
+      body_ = std::make_shared<const shape>(std::move(s));
+  }
+  // Immutable, shared by all copies: copying a runnable (one copy per
+  // registered service, per tree node, per actor until its init) costs a
+  // reference count and 16 B, not a copy of the callable and 64 B.
+  std::shared_ptr<const shape> body_;
 };
 
 } // namespace supervise
