@@ -15,13 +15,14 @@ struct fake {
   node_state state = node_state::healthy;
   bool running = true, waiting = false, cancelled = false, permanent = false;
   fake* parent = nullptr;
-  std::vector<std::unique_ptr<fake>> children;
+  std::vector<std::unique_ptr<fake>> kids;
 
+  const std::vector<std::unique_ptr<fake>>& children() const { return kids; }
   fake& add(std::string n) {
-    children.push_back(std::make_unique<fake>());
-    children.back()->name = std::move(n);
-    children.back()->parent = this;
-    return *children.back();
+    kids.push_back(std::make_unique<fake>());
+    kids.back()->name = std::move(n);
+    kids.back()->parent = this;
+    return *kids.back();
   }
   void stop(node_state s, bool cancel = true) {
     state = s;

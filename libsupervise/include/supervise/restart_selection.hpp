@@ -2,7 +2,7 @@
 //
 // Monogon §5's three predicates over any tree whose nodes expose
 //   state (node_state), running, waiting, cancelled, permanent (bool),
-//   parent (pointer, null at the root) and children (range of pointers).
+//   parent (pointer, null at the root) and children() (a range of pointers).
 // No actors, no clock: the engine calls highest_restartable() for the nodes
 // each exit touched, and the tests drive both with plain structs.
 #pragma once
@@ -24,7 +24,7 @@ template <class Node>
 bool is_ready(const Node& n) {
   if (!is_stopped(n))
     return false;
-  for (auto& c : n.children)
+  for (auto& c : n.children())
     if (!is_ready(*c))
       return false;
   return true;
@@ -62,7 +62,7 @@ void select_restarts(Node& n, F&& f) {
     f(n);
     return;
   }
-  for (auto& c : n.children)
+  for (auto& c : n.children())
     select_restarts(*c, f);
 }
 
