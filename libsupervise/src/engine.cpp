@@ -601,10 +601,7 @@ void mark_up(engine& e, node& n) {
     --e.pending_up;
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
-    if (n.entry->waiter && !n.entry->waiter->done) {
-      n.entry->waiter->done = true;
-      e.reg->cv.notify_all();
-    }
+    e.reg->settle_locked(n.entry->id); // a start_child/restart_child caller
   }
   if (e.starting == n.id)
     e.starting = 0;
@@ -1084,7 +1081,7 @@ bool start_failure(engine& e, node& n, const caf::error& reason) {
   bool sync_caller;
   {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
-    sync_caller = n.entry->waiter && !n.entry->waiter->done;
+    sync_caller = e.reg->awaited_locked(n.entry->id);
   }
   if (!e.initial_start && !sync_caller && !n.manual)
     return false;
@@ -1094,11 +1091,7 @@ bool start_failure(engine& e, node& n, const caf::error& reason) {
   report_failed(e, n, caf::error{why}, false);
   {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
-    if (n.entry->waiter && !n.entry->waiter->done) {
-      n.entry->waiter->done = true;
-      n.entry->waiter->error = why;
-      e.reg->cv.notify_all();
-    }
+    e.reg->settle_locked(n.entry->id, why);
   }
   if (e.initial_start) {
     // The initial start fails as a whole: the started ones stop in reverse.

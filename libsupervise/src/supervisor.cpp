@@ -122,7 +122,8 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
     entry.significant = cs.significant;
     entry.ready = cs.ready;
     entry.start_timeout = cs.start_timeout;
-    entry.waiter = std::move(waiter);
+    if (waiter)
+      sh.waiters[id] = std::move(waiter);
     sh.by_name.emplace(entry.name, id); // a view of the entry's name
     engine = sh.engine;
   }
@@ -250,7 +251,7 @@ caf::error supervisor::restart_child(const std::string& id, std::chrono::nanosec
       return entry.error();
     if ((*entry)->running || !(*entry)->idle)
       return make_error(errc::child_running, shared_->name + "." + id);
-    (*entry)->waiter = waiter;
+    shared_->waiters[(*entry)->id] = waiter;
     caf::anon_send(shared_->engine, detail::restart_atom::value, (*entry)->id);
   }
   return await_start(*shared_, *waiter, timeout, shared_->name + "." + id);
