@@ -97,9 +97,9 @@ struct incarnation {
   }
 
   /// Child side, once, after CAF cleaned up its actor: the exit, as the
-  /// down_msg a high-priority monitor would deliver. The child's actor class
-  /// sends it itself, so the engine sets no monitor per child (no attachable:
-  /// 48 B per child, and an allocation and a lock per restart).
+  /// down_msg a high-priority monitor would deliver. An event-based child's
+  /// actor class sends it itself, so the engine sets no monitor per child (no
+  /// attachable: 48 B per child, and an allocation and a lock per restart).
   void report_exit(const caf::actor_addr& child, const caf::error& reason) const {
     if (auto sup = engine())
       caf::anon_send<caf::message_priority::high>(sup, caf::down_msg{child, reason});

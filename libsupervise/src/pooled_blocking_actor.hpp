@@ -9,7 +9,6 @@
 #pragma once
 
 #include <functional>
-#include <memory>
 #include <utility>
 
 #include <caf/actor_config.hpp>
@@ -18,7 +17,6 @@
 #include <caf/exit_reason.hpp>
 #include <caf/logger.hpp>
 
-#include "incarnation.hpp"
 #include "thread_pool.hpp"
 
 namespace supervise::detail {
@@ -27,10 +25,8 @@ class pooled_blocking_actor final : public caf::blocking_actor {
 public:
   using body_fn = std::function<void(caf::blocking_actor*)>;
 
-  /// `inc`: the incarnation it runs; its exit is reported there (as
-  /// event_runnable_actor's), not through a monitor.
-  pooled_blocking_actor(caf::actor_config& cfg, body_fn body, std::shared_ptr<incarnation> inc)
-    : caf::blocking_actor(cfg), body_(std::move(body)), inc_(std::move(inc)) {}
+  pooled_blocking_actor(caf::actor_config& cfg, body_fn body)
+    : caf::blocking_actor(cfg), body_(std::move(body)) {}
 
   const char* name() const override { return "sv.blocking"; }
 
@@ -45,13 +41,6 @@ public:
   }
 
   void act() override { body_(this); }
-
-  bool cleanup(caf::error&& fail_state, caf::execution_unit* host) override {
-    if (!caf::blocking_actor::cleanup(std::move(fail_state), host))
-      return false; // cleaned up before
-    inc_->report_exit(address(), fail_state_);
-    return true;
-  }
 
 private:
   // On the pooled thread: the life of a CAF blocking actor, start to cleanup.
@@ -86,7 +75,6 @@ private:
   }
 
   body_fn body_;
-  std::shared_ptr<incarnation> inc_;
 };
 
 } // namespace supervise::detail
