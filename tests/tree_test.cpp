@@ -405,7 +405,8 @@ BOOST_AUTO_TEST_CASE(stop_cancels_pending_backoff) {
 
 BOOST_AUTO_TEST_CASE(a_child_killed_from_outside_is_a_failure_not_fatal) {
   // exit_reason::kill bypasses exit handlers: through a CAF link it would
-  // kill the supervisor too. The engine monitors instead, and restarts.
+  // kill the supervisor too. The engine hears the exit as a down_msg instead,
+  // and restarts.
   tree t{sys, group_root({{"one", becomes_healthy(rec)}}), options()};
   settle();
   caf::anon_send_exit(rec.actor("root.one"), caf::exit_reason::kill);
@@ -414,6 +415,32 @@ BOOST_AUTO_TEST_CASE(a_child_killed_from_outside_is_a_failure_not_fatal) {
   BOOST_CHECK(!t.stopped());
   advance(500ms);
   BOOST_CHECK_EQUAL(rec.starts("root.one"), 2u);
+  stop(t);
+  BOOST_CHECK(!t.wait());
+}
+
+BOOST_AUTO_TEST_CASE(a_child_exit_overtakes_the_supervisors_backlog) {
+  // The child's exit reaches the engine with high priority (the child's
+  // actor sends it from its cleanup): it is handled before messages queued
+  // earlier at normal priority, as a high-priority monitor's would be.
+  // A message the engine handles and ignores in a tree (its internal "pump
+  // the start queue" request, which only supervisors use).
+  using backlog_atom = caf::atom_constant<caf::atom("sv_pump")>;
+  tree t{sys, group_root({{"one", becomes_healthy(rec)}}), options()};
+  settle();
+  auto engine = t.supervisor();
+  constexpr size_t backlog = 50;
+  for (size_t i = 0; i < backlog; ++i)
+    caf::anon_send(engine, backlog_atom::value);
+  caf::anon_send_exit(rec.actor("root.one"), caf::exit_reason::kill);
+  BOOST_REQUIRE(sched.prioritize(rec.actor("root.one")));
+  BOOST_REQUIRE(sched.try_run_once()); // the child: killed, reports its exit
+  BOOST_REQUIRE(sched.prioritize(engine));
+  BOOST_REQUIRE(sched.try_run_once()); // the engine: one message
+  BOOST_CHECK_EQUAL(rec.count("root.one", node_state::dead), 1u);
+  auto* self = caf::actor_cast<caf::scheduled_actor*>(engine);
+  BOOST_CHECK_EQUAL(self->mailbox().size(), backlog); // all still queued
+  settle();
   stop(t);
   BOOST_CHECK(!t.wait());
 }

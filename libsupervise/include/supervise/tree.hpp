@@ -1,7 +1,8 @@
 // supervise/tree.hpp — a supervision tree on a CAF actor system.
 //
 // `tree` spawns one supervisor actor that owns every node; each runnable is a
-// CAF actor it watches (engine.cpp explains why a monitor, not a link). A
+// CAF actor whose exit it hears as a high-priority down_msg (engine.cpp
+// explains why not a link). A
 // tree node may host a `supervisor` (supervisor.hpp): run(ctx, "name",
 // sup.as_runnable()). The root node is named "root". The tree runs until
 // stop() (or a terminate_tree exit); wait() returns its final error.
