@@ -117,7 +117,8 @@ private:
 struct node;
 
 // The parts only tree nodes and a supervisor's top node use, in one
-// allocation: 8 B per service node (104 B in all: a 112 B malloc chunk).
+// allocation: a service node holds 8 B for them and is 104 B in all (a 112 B
+// malloc chunk).
 struct node_tree {
   runnable body;                                // a service's is its entry's
   std::vector<std::unique_ptr<node>> children;  // in start order
@@ -194,7 +195,8 @@ struct engine : std::enable_shared_from_this<engine> {
   addr_map::node_type spare_addr;   // the entry of the last exit, reused by the next start
   std::vector<node*> leaving; // removed or do_not_restart services, until stopped
   // Node ids: a service's node has its registration's id (below 2^32), so
-  // by_id also finds a service's node (service()); other nodes count from 2^32.
+  // by_id also finds a service's node (service_node()); other nodes count
+  // from 2^32.
   uint64_t next_id = uint64_t{1} << 32;
   uint64_t next_timer = 1;
   bool stopping = false;

@@ -18,8 +18,8 @@
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/atom.hpp>
-#include <caf/system_messages.hpp>
 #include <caf/send.hpp>
+#include <caf/system_messages.hpp>
 
 #include "supervise/context.hpp"
 #include "supervise/event.hpp"
