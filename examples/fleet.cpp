@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   sp.failure_decay = 1s;
   sp.failure_threshold = 3;
   sp.failure_backoff = 300ms;
-  sp.timeout = 1s;
+  sp.stop_timeout = 1s;
   sp.seed = seed;
   sp.on_state = m.on_state_hook(); // per supervisor; events come via the tree's hook
   supervisor edge{sys, "edge", sp};

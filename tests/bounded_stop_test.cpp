@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(tree_stop_is_bounded_whatever_the_children_do) {
   opts.stop_timeout = 200ms;
   supervisor nested{sys, "nested", [&] {
                       auto sp = quiet_spec();
-                      sp.timeout = 150ms;
+                      sp.stop_timeout = 150ms;
                       return sp;
                     }()};
   BOOST_REQUIRE(nested.add("deep", hung_blocking(rec, released)));
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(supervisor_stop_is_bounded_by_the_largest_shutdown) {
   // One at a time in reverse order would take 250 + 200 + 100 ms; the overall
   // bound is the largest shutdown time.
   auto sp = quiet_spec();
-  sp.timeout = 100ms;
+  sp.stop_timeout = 100ms;
   supervisor s{sys, "S", sp};
   child_spec a;
   a.id = "hangs_long";
@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(supervisor_stop_is_bounded_by_the_largest_shutdown) {
 
 BOOST_AUTO_TEST_CASE(simple_one_for_one_stops_many_in_parallel) {
   auto sp = quiet_spec();
-  sp.timeout = 150ms;
+  sp.stop_timeout = 150ms;
   sp.strategy = strategy::simple_one_for_one;
   supervisor s{sys, "P", sp};
   for (int i = 0; i < 200; ++i)
@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE(simple_one_for_one_stops_many_in_parallel) {
 
 BOOST_AUTO_TEST_CASE(shutdown_zero_kills_at_once) {
   auto sp = quiet_spec();
-  sp.timeout = 0s;
+  sp.stop_timeout = 0s;
   supervisor s{sys, "Z", sp};
   for (int i = 0; i < 5; ++i)
     BOOST_REQUIRE(s.add("w" + std::to_string(i), stubborn(rec)));

@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(defaults_when_nothing_is_set) {
   BOOST_CHECK_EQUAL(s.failure_threshold, d.failure_threshold);
   BOOST_CHECK(s.failure_backoff == d.failure_backoff);
   BOOST_CHECK_EQUAL(s.backoff_jitter, d.backoff_jitter);
-  BOOST_CHECK(s.timeout == d.timeout);
+  BOOST_CHECK(s.stop_timeout == d.stop_timeout);
   BOOST_CHECK_EQUAL(s.seed, 0u);
   BOOST_CHECK(!s.sink); // unset log-level: inherit the parent's sink
   auto t = value_of(tree_options_from(p.cfg));
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(command_line) {
   BOOST_CHECK_EQUAL(s.failure_threshold, 2.5); // the last occurrence wins
   BOOST_CHECK(s.failure_backoff == 250ms);
   BOOST_CHECK_EQUAL(s.backoff_jitter, 0.0);
-  BOOST_CHECK(s.timeout == 2s);
+  BOOST_CHECK(s.stop_timeout == 2s);
   BOOST_CHECK_EQUAL(s.seed, 42u);
   BOOST_CHECK(static_cast<bool>(s.sink));
   auto t = value_of(tree_options_from(p.cfg));
@@ -165,14 +165,15 @@ BOOST_AUTO_TEST_CASE(out_of_range_values_name_key_and_value) {
     bool tree;
   };
   std::vector<bad_case> cases{
-    {"--supervise.failure-decay=0s", "supervise.failure-decay=0ns: must be > 0", false},
-    {"--supervise.failure-threshold=0", "supervise.failure-threshold=0: must be > 0", false},
+    {"--supervise.failure-decay=0s", "supervise.failure-decay=0s: must be > 0", false},
+    {"--supervise.failure-threshold=0",
+     "supervise.failure-threshold=0: must be > 0 (+inf: never back off)", false},
     {"--supervise.failure-backoff-jitter=1.5",
      "supervise.failure-backoff-jitter=1.5: must be in [0, 1]", false},
-    {"--supervise.backoff-multiplier=0.5", "supervise.backoff-multiplier=0.5: must be >= 1",
+    {"--supervise.backoff-multiplier=0.5", "supervise.backoff-multiplier=0.5: must be a finite number >= 1",
      true},
     {"--supervise.backoff-max=100ms",
-     "supervise.backoff-max=100ms: must be >= backoff-initial (500ms)", true},
+     "supervise.backoff-max=100ms: must be >= supervise.backoff-initial (500ms)", true},
     {"--supervise.backoff-jitter=-1", "supervise.backoff-jitter=-1: must be in [0, 1]", true},
     {"--supervise.log-level=loud",
      "supervise.log-level=loud: expected debug, info, warning or error", false},
@@ -205,7 +206,7 @@ BOOST_AUTO_TEST_CASE(set_in_code_and_wrong_types) {
   cfg.set("supervise.stop-timeout", caf::timespan{3s});
   auto s = value_of(spec_from(cfg));
   BOOST_CHECK_EQUAL(s.failure_threshold, 4.0);
-  BOOST_CHECK(s.timeout == 3s);
+  BOOST_CHECK(s.stop_timeout == 3s);
   // Content put by hand is not type-checked: an integer still reads as a
   // real, and a value of another type is an error naming key and value.
   caf::actor_system_config raw;
@@ -217,6 +218,56 @@ BOOST_AUTO_TEST_CASE(set_in_code_and_wrong_types) {
   BOOST_CHECK(r.error() == errc::invalid_option);
   BOOST_CHECK_EQUAL(detail_of(r.error()),
                     "supervise.failure-decay=\"soon\": expected a duration such as 250ms or 10s");
+}
+
+BOOST_AUTO_TEST_CASE(every_bad_key_in_one_error) {
+  // Out of range: the checks of spec::validate() and
+  // tree_options::validate(), every problem named by its key.
+  caf::actor_system_config cfg;
+  add_options(cfg);
+  cfg.set("supervise.failure-decay", caf::timespan{0s});
+  cfg.set("supervise.failure-backoff-jitter", 1.5);
+  cfg.set("supervise.stop-timeout", caf::timespan{-1500ms});
+  cfg.set("supervise.backoff-initial", caf::timespan{2s});
+  cfg.set("supervise.backoff-max", caf::timespan{250ms});
+  auto s = spec_from(cfg);
+  BOOST_REQUIRE(!s);
+  BOOST_CHECK(s.error() == errc::invalid_option);
+  BOOST_CHECK_EQUAL(detail_of(s.error()),
+                    "supervise.failure-decay=0s: must be > 0; "
+                    "supervise.failure-backoff-jitter=1.5: must be in [0, 1]; "
+                    "supervise.stop-timeout=-1.5s: must be >= 0 (0: kill at once)");
+  auto t = tree_options_from(cfg);
+  BOOST_REQUIRE(!t);
+  BOOST_CHECK(t.error() == errc::invalid_option);
+  BOOST_CHECK_EQUAL(detail_of(t.error()),
+                    "supervise.backoff-max=250ms: must be >= supervise.backoff-initial (2s); "
+                    "supervise.stop-timeout=-1.5s: must be >= 0 (0: kill at once)");
+  // Of the wrong type: all of them too.
+  caf::actor_system_config raw;
+  caf::put(raw.content, "supervise.failure-decay", "soon");
+  caf::put(raw.content, "supervise.failure-threshold", "high");
+  auto r = spec_from(raw);
+  BOOST_REQUIRE(!r);
+  BOOST_CHECK_EQUAL(detail_of(r.error()),
+                    "supervise.failure-decay=\"soon\": expected a duration such as 250ms or 10s; "
+                    "supervise.failure-threshold=\"high\": expected a number");
+}
+
+BOOST_AUTO_TEST_CASE(stop_timeout_feeds_the_new_names) {
+  // stop-timeout sets the field named stop_timeout in both option types;
+  // spec's deprecated `timeout` stays unassigned.
+  caf::actor_system_config cfg;
+  add_options(cfg);
+  cfg.set("supervise.stop-timeout", caf::timespan{1500ms});
+  auto s = value_of(spec_from(cfg));
+  BOOST_CHECK(s.stop_timeout == 1500ms);
+  BOOST_CHECK(s.effective_stop_timeout() == 1500ms);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  BOOST_CHECK(!s.timeout.assigned());
+#pragma GCC diagnostic pop
+  BOOST_CHECK(value_of(tree_options_from(cfg)).stop_timeout == 1500ms);
 }
 
 BOOST_AUTO_TEST_CASE(log_level_filter) {

@@ -7,10 +7,11 @@
 #include "value_of.hpp"
 
 #include <limits>
+#include <optional>
 
 #include "supervise/errc.hpp"
 #include "supervise/names.hpp"
-#include "supervise/restart_intensity.hpp"
+#include "detail/restart_intensity.hpp"
 #include "supervise/supervisor.hpp"
 #include "supervise/tree.hpp"
 #include "supervisor_support.hpp"
@@ -321,18 +322,18 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_FIXTURE_TEST_SUITE(otp_intensity, manual_supervisor_fixture)
 
 BOOST_AUTO_TEST_CASE(ring_buffer_boundaries) {
-  restart_intensity ri{3, 5s};
-  restart_intensity::time_point t0{};
+  detail::restart_intensity ri{3, 5s};
+  detail::restart_intensity::time_point t0{};
   BOOST_CHECK(ri.allow(t0 + 1s));
   BOOST_CHECK(ri.allow(t0 + 2s));
   BOOST_CHECK(ri.allow(t0 + 3s));
   BOOST_CHECK(!ri.allow(t0 + 6s)); // 4 within [1 s, 6 s]: boundary included
-  restart_intensity later{3, 5s};
+  detail::restart_intensity later{3, 5s};
   BOOST_CHECK(later.allow(t0 + 1s));
   BOOST_CHECK(later.allow(t0 + 2s));
   BOOST_CHECK(later.allow(t0 + 3s));
   BOOST_CHECK(later.allow(t0 + 6s + 1ns)); // the first fell out: exact, not seconds
-  restart_intensity zero{0, 5s};
+  detail::restart_intensity zero{0, 5s};
   BOOST_CHECK(!zero.allow(t0));
 }
 
@@ -703,6 +704,18 @@ BOOST_AUTO_TEST_SUITE_END()
 
 // -- stable names and introspection ------------------------------------------------------------
 
+namespace {
+
+// A manual-clock actor system besides the fixture's.
+struct own_system {
+  manual_config cfg;
+  caf::actor_system sys{cfg};
+
+  void settle() { dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler()).run(); }
+};
+
+} // namespace
+
 BOOST_FIXTURE_TEST_SUITE(otp_names, manual_supervisor_fixture)
 
 BOOST_AUTO_TEST_CASE(name_lookup_across_a_restart) {
@@ -786,6 +799,95 @@ BOOST_AUTO_TEST_CASE(snapshot_as_text_and_dot) {
   BOOST_CHECK(dot.rfind("digraph", 0) == 0);
   t.stop();
   settle();
+}
+
+BOOST_AUTO_TEST_CASE(a_new_actor_system_starts_with_no_names) {
+  std::optional<own_system> other; // emplaced twice: both systems at one address
+  other.emplace();
+  auto* first = &other->sys;
+  caf::actor_addr old_watcher;
+  {
+    recorder r;
+    event_log l;
+    supervisor s{other->sys, "S", test_spec(l, r)};
+    value_of(s.add("db", rc(r)));
+    BOOST_REQUIRE(!s.start());
+    other->settle();
+    BOOST_REQUIRE(whereis(other->sys, "S.db"));
+    caf::scoped_actor watcher{other->sys};
+    watch_name(other->sys, "S.db", watcher); // left watching on purpose
+    old_watcher = watcher->address();
+    s.stop();
+    other->settle();
+  }
+  other.reset();
+  // The table went with its system: nothing holds the old watcher any more.
+  BOOST_CHECK(!caf::actor_cast<caf::strong_actor_ptr>(old_watcher));
+  other.emplace();
+  BOOST_REQUIRE(&other->sys == first);
+  BOOST_CHECK(whereis(other->sys, "S.db").error() == errc::unknown_child);
+  BOOST_CHECK(snapshot(other->sys, "S").empty());
+  recorder r;
+  event_log l;
+  supervisor s{other->sys, "S", test_spec(l, r)};
+  value_of(s.add("db", rc(r)));
+  BOOST_REQUIRE(!s.start());
+  other->settle();
+  BOOST_CHECK(value_of(whereis(other->sys, "S.db")) == r.actor("S.db"));
+  auto nodes = snapshot(other->sys, "S");
+  BOOST_REQUIRE_EQUAL(nodes.size(), 2u);
+  BOOST_CHECK_EQUAL(nodes[1].dn, "S.db");
+  BOOST_CHECK_EQUAL(nodes[1].restarts, 0u);
+  s.stop();
+  other->settle();
+}
+
+BOOST_AUTO_TEST_CASE(live_actor_systems_keep_their_names_apart) {
+  own_system other;
+  supervisor a{sys, "S", quiet_spec()};
+  value_of(a.add("db", rc(rec)));
+  BOOST_REQUIRE(!a.start());
+  settle();
+  caf::scoped_actor watcher{other.sys};
+  watch_name(other.sys, "S.db", watcher);
+  BOOST_CHECK(whereis(other.sys, "S.db").error() == errc::unknown_child);
+  BOOST_CHECK(snapshot(other.sys, "S").empty());
+  send("S.db", fail_atom::value); // a restart in sys: nothing for other's watcher
+  auto changes = [&] {
+    std::vector<caf::actor> seen;
+    for (bool more = true; more;)
+      watcher->receive(
+        [&](name_changed_atom, const std::string& dn, const caf::actor& x) {
+          BOOST_CHECK_EQUAL(dn, "S.db");
+          seen.push_back(x);
+        },
+        caf::after(0s) >> [&] { more = false; });
+    return seen;
+  };
+  BOOST_CHECK(changes().empty());
+  {
+    recorder r;
+    event_log l;
+    supervisor b{other.sys, "S", test_spec(l, r)};
+    value_of(b.add("db", rc(r)));
+    BOOST_REQUIRE(!b.start());
+    other.settle();
+    auto mine = value_of(whereis(other.sys, "S.db"));
+    BOOST_CHECK(mine == r.actor("S.db"));
+    // Not by ==: handles compare by node and actor id, alike in twin systems.
+    auto theirs = value_of(whereis(sys, "S.db"));
+    BOOST_CHECK(caf::actor_cast<caf::abstract_actor*>(mine)
+                != caf::actor_cast<caf::abstract_actor*>(theirs));
+    BOOST_CHECK(changes() == std::vector<caf::actor>{mine});
+    BOOST_CHECK_EQUAL(snapshot(sys, "S").size(), 2u);
+    BOOST_CHECK_EQUAL(snapshot(other.sys, "S").size(), 2u);
+    b.stop();
+    other.settle();
+  }
+  BOOST_CHECK(whereis(other.sys, "S.db").error() == errc::unknown_child);
+  BOOST_CHECK(whereis(sys, "S.db")); // stopping other's S left sys's alone
+  unwatch_name(other.sys, "S.db", watcher);
+  stop(a);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,25 +4,26 @@
 #include <cmath>
 #include <string>
 
-#include "supervise/errc.hpp"
+#include "duration_text.hpp"
+#include "option_problems.hpp"
 
 namespace supervise {
 
 caf::error backoff_options::validate() const {
-  // Each message names the field and the bad value.
-  auto bad = [](std::string what) { return make_error(errc::invalid_option, std::move(what)); };
-  auto ns = [](std::chrono::nanoseconds d) { return std::to_string(d.count()) + "ns"; };
-  if (initial.count() < 0)
-    return bad("backoff.initial = " + ns(initial) + ": must be >= 0 (0: restart at once)");
-  if (!(multiplier >= 1.0) || std::isinf(multiplier))
-    return bad("backoff.multiplier = " + std::to_string(multiplier)
-               + ": must be a finite number >= 1");
-  if (max_interval < initial)
-    return bad("backoff.max_interval = " + ns(max_interval) + ": must be >= backoff.initial = "
-               + ns(initial));
-  if (!(jitter >= 0.0 && jitter <= 1.0))
-    return bad("backoff.jitter = " + std::to_string(jitter) + ": must be in [0, 1]");
-  return {};
+  detail::option_problems out;
+  // Fields named as in tree_options, the one place a backoff_options goes.
+  detail::check(*this, out, "backoff.");
+  return out.error("");
+}
+
+void detail::check(const backoff_options& x, option_problems& out, const std::string& prefix) {
+  out.non_negative(prefix + "initial", x.initial, " (0: restart at once)");
+  out.require(x.multiplier >= 1.0 && !std::isinf(x.multiplier), prefix + "multiplier",
+              number_text(x.multiplier), "must be a finite number >= 1");
+  out.require(x.max_interval >= x.initial, prefix + "max_interval",
+              duration_text(x.max_interval), "must be >=", prefix + "initial",
+              duration_text(x.initial));
+  out.unit_interval(prefix + "jitter", x.jitter);
 }
 
 std::chrono::nanoseconds backoff::next(double uniform01) {

@@ -1,7 +1,6 @@
 #include "supervise/config.hpp"
 
 #include <cctype>
-#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -11,6 +10,7 @@
 #include <caf/settings.hpp>
 #include <fmt/format.h>
 
+#include "option_problems.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise {
@@ -29,91 +29,118 @@ std::string key_of(std::string_view name) {
   return std::string{config_group} + "." + std::string{name};
 }
 
+constexpr std::string_view level_rule = "expected debug, info, warning or error";
+
 caf::error bad(std::string_view name, const std::string& value, std::string_view why) {
   return make_error(errc::invalid_option,
                     fmt::format("{}={}: {}", key_of(name), value, why));
 }
 
-// "30s", "250ms", "1500us" or "7ns": the largest exact unit, as CAF parses it.
-std::string text_of(caf::timespan d) {
-  auto n = d.count();
-  if (n != 0 && n % 1000000000 == 0)
-    return fmt::format("{}s", n / 1000000000);
-  if (n != 0 && n % 1000000 == 0)
-    return fmt::format("{}ms", n / 1000000);
-  if (n != 0 && n % 1000 == 0)
-    return fmt::format("{}us", n / 1000);
-  return fmt::format("{}ns", n);
-}
-
-// Reads one key: the default when unset, invalid_option when of another type.
+// Reads keys: the default when unset; a value of another type is a problem
+// named by its key, and reading goes on, so that error() names them all.
 struct reader {
   const caf::settings& xs;
-  caf::error err;
+  detail::option_problems problems;
 
   const caf::config_value* raw(std::string_view name) {
     return caf::get_if(&xs, key_of(name));
   }
 
-  caf::error wrong_type(std::string_view name, const caf::config_value& v, const char* want) {
-    return bad(name, caf::to_string(v), fmt::format("expected {}", want));
+  void problem(std::string_view name, std::string value, std::string_view rule) {
+    problems.require(false, key_of(name), std::move(value), std::string{rule});
+  }
+
+  void wrong_type(std::string_view name, const caf::config_value& v, std::string_view want) {
+    problem(name, caf::to_string(v), want);
   }
 
   caf::timespan duration(std::string_view name, caf::timespan dflt) {
     auto v = raw(name);
-    if (v == nullptr || err)
+    if (v == nullptr)
       return dflt;
     if (auto x = caf::get_if<caf::timespan>(v))
       return *x;
-    err = wrong_type(name, *v, "a duration such as 250ms or 10s");
+    wrong_type(name, *v, "expected a duration such as 250ms or 10s");
     return dflt;
   }
 
   double real(std::string_view name, double dflt) {
     auto v = raw(name);
-    if (v == nullptr || err)
+    if (v == nullptr)
       return dflt;
     if (auto x = caf::get_if<double>(v))
       return *x;
     if (auto x = caf::get_if<int64_t>(v))
       return static_cast<double>(*x);
-    err = wrong_type(name, *v, "a number");
+    wrong_type(name, *v, "expected a number");
     return dflt;
   }
 
   uint64_t unsigned_integer(std::string_view name, uint64_t dflt) {
     auto v = raw(name);
-    if (v == nullptr || err)
+    if (v == nullptr)
       return dflt;
     if (auto x = caf::get_if<int64_t>(v); x && *x >= 0)
       return static_cast<uint64_t>(*x);
-    err = wrong_type(name, *v, "an integer >= 0");
+    wrong_type(name, *v, "expected an integer >= 0");
     return dflt;
   }
 
   // The sink for log-level: null when unset.
   log_sink sink() {
     auto v = raw("log-level");
-    if (v == nullptr || err)
+    if (v == nullptr)
       return {};
     auto str = caf::get_if<std::string>(v);
     if (str == nullptr) {
-      err = wrong_type("log-level", *v, "one of debug, info, warning, error");
+      wrong_type("log-level", *v, "expected one of debug, info, warning, error");
       return {};
     }
     auto lvl = parse_log_level(*str);
     if (!lvl) {
-      err = std::move(lvl.error());
+      problem("log-level", *str, level_rule);
       return {};
     }
     return min_level_sink(*lvl);
   }
+
+  // All type errors at once, keys named; none when every key read.
+  caf::error error() const { return problems.error(detail::option_problems::namer{}); }
 };
 
-caf::error check_duration(std::string_view name, caf::timespan d, bool allow_zero) {
-  if (d.count() < 0 || (!allow_zero && d.count() == 0))
-    return bad(name, text_of(d), allow_zero ? "must be >= 0" : "must be > 0");
-  return {};
+// Which key feeds which field, so that range errors name the key written.
+struct field_key {
+  std::string_view field;
+  std::string_view key;
+};
+
+constexpr field_key spec_keys[] = {
+  {"failure_decay", "failure-decay"},   {"failure_threshold", "failure-threshold"},
+  {"failure_backoff", "failure-backoff"}, {"backoff_jitter", "failure-backoff-jitter"},
+  {"stop_timeout", "stop-timeout"},
+};
+
+constexpr field_key tree_keys[] = {
+  {"backoff.initial", "backoff-initial"}, {"backoff.multiplier", "backoff-multiplier"},
+  {"backoff.max_interval", "backoff-max"}, {"backoff.jitter", "backoff-jitter"},
+  {"stop_timeout", "stop-timeout"},
+};
+
+// `x` after its type's own check (that of validate()), every problem named
+// by its key ("supervise.failure-decay=0s: must be > 0").
+template <class Options, size_t N>
+caf::expected<Options> checked(Options x, const field_key (&keys)[N]) {
+  detail::option_problems out;
+  detail::check(x, out);
+  auto name = [&](std::string_view field) {
+    for (auto& k : keys)
+      if (k.field == field)
+        return key_of(k.key);
+    return std::string{field};
+  };
+  if (auto err = out.error(name))
+    return err;
+  return x;
 }
 
 } // namespace
@@ -154,7 +181,7 @@ caf::expected<log_level> parse_log_level(std::string_view text) {
     return log_level::warning;
   if (lower == "error")
     return log_level::error;
-  return bad("log-level", std::string{text}, "expected debug, info, warning or error");
+  return bad("log-level", std::string{text}, level_rule);
 }
 
 caf::expected<log_level> log_level_from(const caf::actor_system_config& cfg) {
@@ -163,7 +190,7 @@ caf::expected<log_level> log_level_from(const caf::actor_system_config& cfg) {
     return log_level::debug;
   auto str = caf::get_if<std::string>(v);
   if (str == nullptr)
-    return bad("log-level", caf::to_string(*v), "expected debug, info, warning or error");
+    return bad("log-level", caf::to_string(*v), level_rule);
   return parse_log_level(*str);
 }
 
@@ -183,25 +210,12 @@ caf::expected<spec> spec_from(const caf::actor_system_config& cfg) {
   s.failure_threshold = rd.real("failure-threshold", s.failure_threshold);
   s.failure_backoff = rd.duration("failure-backoff", s.failure_backoff);
   s.backoff_jitter = rd.real("failure-backoff-jitter", s.backoff_jitter);
-  s.timeout = rd.duration("stop-timeout", s.timeout);
+  s.stop_timeout = rd.duration("stop-timeout", s.stop_timeout);
   s.seed = rd.unsigned_integer("seed", s.seed);
   s.sink = rd.sink();
-  if (rd.err)
-    return std::move(rd.err);
-  if (auto e = check_duration("failure-decay", s.failure_decay, false))
-    return e;
-  if (!(s.failure_threshold > 0))
-    return bad("failure-threshold", fmt::format("{}", s.failure_threshold), "must be > 0");
-  if (auto e = check_duration("failure-backoff", s.failure_backoff, true))
-    return e;
-  if (!(s.backoff_jitter >= 0 && s.backoff_jitter <= 1))
-    return bad("failure-backoff-jitter", fmt::format("{}", s.backoff_jitter),
-               "must be in [0, 1]");
-  if (auto e = check_duration("stop-timeout", s.timeout, true))
-    return e;
-  if (auto e = s.validate()) // a backstop: the checks above name the key
-    return e;
-  return s;
+  if (auto err = rd.error())
+    return err;
+  return checked(std::move(s), spec_keys);
 }
 
 caf::expected<tree_options> tree_options_from(const caf::actor_system_config& cfg) {
@@ -215,22 +229,9 @@ caf::expected<tree_options> tree_options_from(const caf::actor_system_config& cf
   t.stop_timeout = rd.duration("stop-timeout", t.stop_timeout);
   t.seed = rd.unsigned_integer("seed", t.seed);
   t.sink = rd.sink();
-  if (rd.err)
-    return std::move(rd.err);
-  if (auto e = check_duration("backoff-initial", b.initial, true))
-    return e;
-  if (!(b.multiplier >= 1))
-    return bad("backoff-multiplier", fmt::format("{}", b.multiplier), "must be >= 1");
-  if (b.max_interval < b.initial)
-    return bad("backoff-max", text_of(b.max_interval),
-               fmt::format("must be >= backoff-initial ({})", text_of(b.initial)));
-  if (!(b.jitter >= 0 && b.jitter <= 1))
-    return bad("backoff-jitter", fmt::format("{}", b.jitter), "must be in [0, 1]");
-  if (auto e = check_duration("stop-timeout", t.stop_timeout, true))
-    return e;
-  if (auto e = b.validate())
-    return e;
-  return t;
+  if (auto err = rd.error())
+    return err;
+  return checked(std::move(t), tree_keys);
 }
 
 } // namespace supervise

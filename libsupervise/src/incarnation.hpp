@@ -54,7 +54,7 @@ struct incarnation_env {
   /// The hook of the engine: a nested supervisor without a hook of its own
   /// reports to it. Null: the default (logging) hook.
   std::shared_ptr<const event_hook> hook;
-  bool propagate_exceptions = false; // spec::pass_through_exceptions
+  bool propagate_exceptions = false; // spec::propagate_exceptions
 };
 
 struct incarnation {

@@ -23,7 +23,8 @@ class name_table {
 public:
   using time_point = std::chrono::steady_clock::time_point;
 
-  /// The table of `sys` (made on first use).
+  /// The table of `sys`, made on first use and owned by `sys` (through its
+  /// registry): it goes with the system, and no other system ever sees it.
   static std::shared_ptr<name_table> of(caf::actor_system& sys);
 
   /// A new incarnation of `dn` runs as `actor` (owner: the engine's node).

@@ -4,7 +4,12 @@
 #include <algorithm>
 #include <map>
 
+#include <caf/actor_config.hpp>
+#include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/detail/sync_request_bouncer.hpp>
+#include <caf/make_actor.hpp>
+#include <caf/monitorable_actor.hpp>
 #include <caf/send.hpp>
 #include <fmt/format.h>
 
@@ -15,13 +20,70 @@ namespace supervise {
 
 namespace detail {
 
+namespace {
+
+// Where a system's table owner sits in that system's registry.
+constexpr caf::atom_value table_key = caf::atom("sv_nametab");
+
+// Owns the table of one actor system. The system's registry holds the only
+// reference, and the registry is a member of the system: the table goes with
+// the system it belongs to, and every new system (even one built at the
+// address of a dead one) starts from an empty table.
+//
+// A bare monitorable_actor made with make_actor, not a spawned actor: it is
+// never scheduled and keeps no timers, so its destruction, which runs after
+// the system's scheduler is gone, touches nothing of the system.
+class table_owner final : public caf::monitorable_actor {
+public:
+  explicit table_owner(caf::actor_config& cfg)
+      : caf::monitorable_actor(cfg), table(std::make_shared<name_table>()) {}
+
+  ~table_owner() override {
+    // Drop the handles now, not whenever the last engine lets go of the
+    // table; outside the lock, as releasing a handle may destroy an actor.
+    decltype(table->rows) rows;
+    decltype(table->watchers) watchers;
+    std::lock_guard<std::mutex> guard{table->mtx};
+    rows.swap(table->rows);
+    watchers.swap(table->watchers);
+  }
+
+  // Anyone can find it in the registry; it takes no messages, and a request
+  // gets an error rather than hanging.
+  void enqueue(caf::mailbox_element_ptr what, caf::execution_unit*) override {
+    if (what)
+      caf::detail::sync_request_bouncer{caf::sec::unexpected_message}(*what);
+  }
+
+  const char* name() const override { return "supervise_names"; }
+
+  const std::shared_ptr<name_table> table;
+};
+
+std::shared_ptr<name_table> find_table(caf::actor_system& sys) {
+  auto ptr = sys.registry().get<caf::strong_actor_ptr>(table_key);
+  // dynamic_cast: the key is a plain atom, so check what sits there.
+  auto* owner = ptr ? dynamic_cast<table_owner*>(ptr->get()) : nullptr;
+  return owner ? owner->table : nullptr;
+}
+
+} // namespace
+
 std::shared_ptr<name_table> name_table::of(caf::actor_system& sys) {
+  if (auto t = find_table(sys))
+    return t;
+  // Only the first call on a system gets here; the lock keeps two first
+  // callers from each making a table.
   static std::mutex mtx;
-  static std::map<const caf::actor_system*, std::shared_ptr<name_table>> tables;
   std::lock_guard<std::mutex> guard{mtx};
-  auto& t = tables[&sys];
-  if (!t)
-    t = std::make_shared<name_table>();
+  if (auto t = find_table(sys))
+    return t;
+  caf::actor_config cfg;
+  cfg.flags |= caf::abstract_actor::is_hidden_flag; // internal, like CAF's own helpers
+  auto owner = caf::make_actor<table_owner, caf::strong_actor_ptr>(sys.next_actor_id(),
+                                                                   sys.node(), &sys, cfg);
+  auto t = static_cast<table_owner*>(owner->get())->table;
+  sys.registry().put(table_key, owner);
   return t;
 }
 

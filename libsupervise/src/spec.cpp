@@ -2,39 +2,38 @@
 
 #include <cmath>
 
-#include <fmt/format.h>
-
+#include "duration_text.hpp"
+#include "option_problems.hpp"
 #include "supervise/child_spec.hpp"
-#include "supervise/errc.hpp"
 
 namespace supervise {
 
-namespace {
-
-caf::error bad(const char* field, const std::string& value, const char* rule) {
-  return make_error(errc::invalid_option, fmt::format("spec.{} = {}: {}", field, value, rule));
-}
-
-std::string ns(std::chrono::nanoseconds d) { return fmt::format("{}ns", d.count()); }
-
-} // namespace
-
 caf::error spec::validate() const {
-  if (failure_decay.count() <= 0)
-    return bad("failure_decay", ns(failure_decay), "must be > 0");
-  if (std::isnan(failure_threshold) || failure_threshold <= 0)
-    return bad("failure_threshold", fmt::format("{}", failure_threshold),
-               "must be > 0 (+inf: never back off)");
-  if (failure_backoff.count() < 0)
-    return bad("failure_backoff", ns(failure_backoff), "must be >= 0");
-  if (std::isnan(backoff_jitter) || backoff_jitter < 0 || backoff_jitter > 1)
-    return bad("backoff_jitter", fmt::format("{}", backoff_jitter), "must be in [0, 1]");
-  if (timeout.count() < 0)
-    return bad("timeout", ns(timeout), "must be >= 0");
-  if (restart_intensity && restart_intensity->period.count() <= 0)
-    return bad("restart_intensity.period", ns(restart_intensity->period), "must be > 0");
-  return {};
+  detail::option_problems out;
+  detail::check(*this, out);
+  return out.error("spec");
 }
+
+namespace detail {
+
+void check(const spec& x, option_problems& out) {
+  out.positive("failure_decay", x.failure_decay);
+  out.require(!std::isnan(x.failure_threshold) && x.failure_threshold > 0, "failure_threshold",
+              number_text(x.failure_threshold), "must be > 0 (+inf: never back off)");
+  out.non_negative("failure_backoff", x.failure_backoff, " (0: resume at once)");
+  out.unit_interval("backoff_jitter", x.backoff_jitter);
+  // Named as the caller wrote it: the deprecated name when assigned there.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  bool old_name = x.timeout.assigned();
+#pragma GCC diagnostic pop
+  out.non_negative(old_name ? "timeout" : "stop_timeout", x.effective_stop_timeout(),
+                   " (0: kill at once)");
+  if (x.restart_intensity)
+    out.positive("restart_intensity.period", x.restart_intensity->period);
+}
+
+} // namespace detail
 
 const char* to_string(strategy x) noexcept {
   switch (x) {

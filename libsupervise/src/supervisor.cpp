@@ -9,9 +9,10 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
-#include "engine.hpp"
+#include "engine/spawn.hpp"
 #include "incarnation.hpp"
 #include "name.hpp"
+#include "option_problems.hpp"
 #include "supervise/errc.hpp"
 #include "supervisor_shared.hpp"
 
@@ -47,6 +48,17 @@ supervisor::supervisor(caf::actor_system& sys, std::string name, spec s) {
     throw std::invalid_argument("supervise::supervisor: invalid name \"" + name + "\"");
   if (auto err = s.validate())
     throw std::invalid_argument("supervise::supervisor " + name + ": " + detail_of(err));
+  // One name per setting from here on: a value assigned through a deprecated
+  // name wins (spec::effective_*) and moves to the new name. The old names
+  // are left unassigned (config() copies then follow the new names) but read
+  // the same value, for readers not yet moved to the new names.
+  s.stop_timeout = s.effective_stop_timeout();
+  s.propagate_exceptions = s.effective_propagate_exceptions();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  s.timeout.shadow(s.stop_timeout);
+  s.pass_through_exceptions.shadow(s.propagate_exceptions);
+#pragma GCC diagnostic pop
   shared_ = std::make_shared<detail::supervisor_shared>(sys, next_supervisor_id++,
                                                         std::move(name), std::move(s));
 }
@@ -69,6 +81,20 @@ const spec& supervisor::config() const noexcept { return shared_->sp; }
 
 namespace {
 
+// The option values of `cs` that cannot work under `sh`, all in one
+// errc::invalid_option ("A.x: significant with restart permanent; shutdown
+// = -1ms: must be >= 0"); none when fine.
+caf::error check_child(const detail::supervisor_shared& sh, const child_spec& cs) {
+  detail::option_problems out;
+  out.require(!cs.significant || cs.restart != restart_type::permanent,
+              "significant with restart permanent");
+  out.require(!cs.significant || sh.sp.shutdown_when != auto_shutdown::never,
+              "significant under auto_shutdown never");
+  if (cs.shutdown && cs.shutdown->kind == shutdown_spec::timeout)
+    out.non_negative("shutdown", cs.shutdown->time);
+  return out.error(sh.name + "." + cs.id);
+}
+
 // Registers `cs` (validated) and tells a running engine. With `waiter`, the
 // engine reports when the child is up or failed to start.
 caf::expected<service_token> register_child(detail::supervisor_shared& sh, child_spec cs,
@@ -83,17 +109,8 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
       return err;
     if (!cs.start)
       return make_error(errc::empty_runnable, sh.name + "." + cs.id);
-    if (cs.significant && cs.restart == restart_type::permanent)
-      return make_error(errc::invalid_option,
-                        sh.name + "." + cs.id + ": significant with restart permanent");
-    if (cs.significant && sh.sp.shutdown_when == auto_shutdown::never)
-      return make_error(errc::invalid_option,
-                        sh.name + "." + cs.id + ": significant under auto_shutdown never");
-    if (cs.shutdown && cs.shutdown->kind == shutdown_spec::timeout
-        && cs.shutdown->time.count() < 0)
-      return make_error(errc::invalid_option, sh.name + "." + cs.id + ": negative shutdown "
-                                                + std::to_string(cs.shutdown->time.count())
-                                                + "ns");
+    if (auto err = check_child(sh, cs))
+      return err;
     if (sh.phase == detail::run_phase::finished)
       return make_error(errc::not_running, sh.name);
     if (auto i = sh.by_name.find(cs.id); i != sh.by_name.end()) {
@@ -118,7 +135,7 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
     entry.set_shutdown(cs.shutdown ? *cs.shutdown
                                    : (cs.type == child_type::supervisor
                                         ? shutdown_spec::wait_forever()
-                                        : shutdown_spec::after(sh.sp.timeout)));
+                                        : shutdown_spec::after(sh.sp.stop_timeout)));
     entry.significant = cs.significant;
     entry.ready = cs.ready;
     entry.start_timeout = cs.start_timeout;

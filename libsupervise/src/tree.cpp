@@ -6,21 +6,30 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
-#include "engine.hpp"
+#include "engine/spawn.hpp"
 #include "incarnation.hpp"
+#include "option_problems.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise {
+
+caf::error tree_options::validate() const {
+  detail::option_problems out;
+  detail::check(*this, out);
+  return out.error("tree_options");
+}
+
+void detail::check(const tree_options& x, option_problems& out) {
+  check(x.backoff, out, "backoff.");
+  out.non_negative("stop_timeout", x.stop_timeout, " (0: kill at once)");
+}
 
 tree::tree(caf::actor_system& sys, runnable root, tree_options opts)
   : shared_(std::make_shared<detail::tree_shared>()) {
   if (!root)
     throw std::invalid_argument("supervise::tree: the root runnable is empty");
-  if (auto err = opts.backoff.validate())
+  if (auto err = opts.validate())
     throw std::invalid_argument("supervise::tree: " + detail_of(err));
-  if (opts.stop_timeout.count() < 0)
-    throw std::invalid_argument("supervise::tree: stop_timeout = "
-                                + std::to_string(opts.stop_timeout.count()) + "ns: must be >= 0");
   sup_ = detail::spawn_tree_engine(sys, std::move(root), std::move(opts), shared_);
 }
 

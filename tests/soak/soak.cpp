@@ -341,7 +341,7 @@ struct soak_config : caf::actor_system_config {
   }
 };
 
-constexpr auto child_timeout = 200ms; // every supervisor's spec.timeout
+constexpr auto child_timeout = 200ms; // every supervisor's spec.stop_timeout
 constexpr auto tree_timeout = 300ms;  // tree_options::stop_timeout
 constexpr int bulk_sups = 4;
 constexpr int ofa_sups = 4;
@@ -382,7 +382,7 @@ struct soak {
   spec base_spec() {
     spec sp;
     sp.failure_threshold = std::numeric_limits<double>::infinity();
-    sp.timeout = child_timeout;
+    sp.stop_timeout = child_timeout;
     sp.seed = cfg.seed;
     return sp;
   }

@@ -19,9 +19,12 @@ struct backoff_options {
   /// Randomization factor r in [0, 1].
   double jitter = 0.5;
 
-  /// Returns errc::invalid_option naming the field when out of range:
-  /// initial < 0 (0 is honoured: a DEAD node restarts at once), multiplier < 1 or NaN, max_interval < initial, jitter
-  /// outside [0, 1] or NaN.
+  /// None when valid; else one errc::invalid_option naming every bad field
+  /// (as tree_options::backoff's) and its value, durations in human units
+  /// ("backoff.initial = -1ns: must be >= 0 (0: restart at once);
+  /// backoff.jitter = 2: must be in [0, 1]"). Bad: initial < 0 (0 is honoured: a DEAD node restarts at once),
+  /// multiplier < 1, infinite or NaN, max_interval < initial, jitter outside
+  /// [0, 1] or NaN.
   caf::error validate() const;
 };
 

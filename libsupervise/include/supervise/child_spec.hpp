@@ -56,7 +56,7 @@ struct child_spec {
   std::string id;
   runnable start;
   restart_type restart = restart_type::permanent;
-  /// Unset: after(spec::timeout) for a worker, wait_forever() for a
+  /// Unset: after(spec::stop_timeout) for a worker, wait_forever() for a
   /// supervisor (as in OTP).
   std::optional<shutdown_spec> shutdown;
   child_type type = child_type::worker;

@@ -16,9 +16,16 @@
 //   backoff-multiplier       real       1.5      tree_options::backoff.multiplier
 //   backoff-max              timespan   60s      tree_options::backoff.max_interval
 //   backoff-jitter           real       0.5      tree_options::backoff.jitter
-//   stop-timeout             timespan   10s      spec::timeout, tree_options::stop_timeout
+//   stop-timeout             timespan   10s      spec::stop_timeout, tree_options::stop_timeout
 //   log-level                string     debug    minimum level of the sink
 //   seed                     integer    0        spec::seed, tree_options::seed
+//
+// Keys are named after the fields they feed, in kebab case: stop-timeout
+// feeds the field named stop_timeout in both spec and tree_options (spec's
+// deprecated `timeout` is not set). Two differ on purpose: backoff-max (the
+// field is max_interval) and failure-backoff-jitter, the jitter of the
+// supervisor's failure backoff pause (spec::backoff_jitter), distinct from
+// backoff-jitter, the tree node's (tree_options::backoff.jitter).
 //
 // In an INI file: `[supervise]` then `failure-decay=10s`, strings quoted
 // (`log-level="warning"`). CAF pitfalls that apply: options after the first
@@ -60,13 +67,17 @@ void add_options(caf::config_option_set& opts);
 /// (defaults for unset keys: suture's, as spec's own). Its sink is a
 /// level-filtered stderr sink only when supervise.log-level is set;
 /// otherwise null (the parent's sink when hosted). Hooks are null. Errors:
-/// errc::invalid_option naming the key and value ("supervise.failure-decay=0s:
-/// must be > 0") for a value out of range or of the wrong type.
+/// one errc::invalid_option naming every bad key and its value, joined by
+/// "; ": first values of the wrong type ("supervise.failure-decay=\"soon\":
+/// expected a duration such as 250ms or 10s"); when all read, the values
+/// spec::validate() rejects, named by key ("supervise.failure-decay=0s: must
+/// be > 0"; durations in human units).
 caf::expected<spec> spec_from(const caf::actor_system_config& cfg);
 
 /// tree_options with the backoff-*, stop-timeout and seed values of `cfg`
 /// (Monogon's defaults for unset keys). Its sink is a level-filtered stderr
-/// sink only when supervise.log-level is set. Errors: as spec_from().
+/// sink only when supervise.log-level is set. Errors: as spec_from(), the
+/// range checks being tree_options::validate()'s.
 caf::expected<tree_options> tree_options_from(const caf::actor_system_config& cfg);
 
 /// supervise.log-level of `cfg` (debug when unset). Errors: invalid_option

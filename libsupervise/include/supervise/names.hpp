@@ -7,8 +7,11 @@
 // DN (or watch it) are never stranded on a dead incarnation, and nothing is
 // proxied: they talk to the child actor directly.
 //
-// DNs are unique per actor system as long as top-level names are (two trees
-// both named "root" would share names: the later registration wins).
+// Each actor system has its own table, which lives and dies with the system:
+// systems never see each other's names or watchers, not even a system built
+// where a destroyed one was. DNs are unique per actor system as long as
+// top-level names are (two trees both named "root" would share names: the
+// later registration wins).
 // All functions are thread-safe and never block on an engine.
 #pragma once
 

@@ -3,8 +3,13 @@
 // Every field has suture's default, as an ordinary C++ default member value:
 // an explicit value is always honoured, zero included (suture's "zero means
 // default" is not inherited: a zero backoff really means "resume at once").
-// Durations are std::chrono types. validate() rejects what cannot work and
-// names the field and the value.
+// Durations are std::chrono types. validate() rejects what cannot work,
+// naming every bad field and its value at once.
+//
+// Names shared with tree_options (tree.hpp) for the same setting:
+// stop_timeout, propagate_exceptions, seed, on_state, on_event, sink. The
+// names before the rename, timeout and pass_through_exceptions, still
+// compile for one release as deprecated aliases (renamed_field.hpp).
 #pragma once
 
 #include <chrono>
@@ -18,6 +23,7 @@
 #include "supervise/event.hpp"
 #include "supervise/log.hpp"
 #include "supervise/node_state.hpp"
+#include "supervise/renamed_field.hpp"
 
 namespace supervise {
 
@@ -55,6 +61,12 @@ struct intensity {
 const char* to_string(strategy x) noexcept;
 const char* to_string(auto_shutdown x) noexcept;
 
+// The deprecated aliases below are members of class type: without this, every
+// implicitly defined constructor and assignment of spec would warn wherever
+// a spec is made or copied. Uses of the aliases in user code still warn.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 struct spec {
   /// Receives every event (event.hpp). Null: events of a nested supervisor
   /// go to the nearest ancestor's hook; at the top, the default hook logs
@@ -75,17 +87,47 @@ struct spec {
 
   /// Jitter: each pause lasts failure_backoff * (1 + u * backoff_jitter), u
   /// uniform in [0, 1); the default 0.5 gives suture's [d, 1.5d). In [0, 1].
+  /// Not named like tree_options::backoff.jitter on purpose: that one is
+  /// another setting (a tree node's per-node backoff, spread both ways
+  /// around its base: [b(1-r), b(1+r)]); this one only lengthens the
+  /// supervisor's failure_backoff pause. A shared name would suggest one
+  /// knob and one formula.
   double backoff_jitter = 0.5;
 
   /// How long a stopping or removed child may take before an event-based one
   /// is killed (exit_reason::kill) and a stop_timed_out event fires. A
   /// blocking child cannot be killed: it is reported unstopped, and stop
-  /// returns on time anyway. >= 0 (0: kill at once).
-  std::chrono::nanoseconds timeout = std::chrono::seconds(10);
+  /// returns on time anyway. >= 0 (0: kill at once). As
+  /// tree_options::stop_timeout.
+  std::chrono::nanoseconds stop_timeout = std::chrono::seconds(10);
 
   /// Rethrow exceptions from children instead of counting them as failures;
-  /// the process terminates (suture's PassThroughPanics).
-  bool pass_through_exceptions = false;
+  /// the process terminates (suture's PassThroughPanics). As
+  /// tree_options::propagate_exceptions.
+  bool propagate_exceptions = false;
+
+  /// The old name of stop_timeout, for one release. Assigned, it overrides
+  /// stop_timeout (effective_stop_timeout()).
+  [[deprecated("use stop_timeout")]] renamed_field<std::chrono::nanoseconds> timeout{
+    std::chrono::seconds(10)};
+
+  /// The old name of propagate_exceptions, for one release. Assigned, it
+  /// overrides propagate_exceptions (effective_propagate_exceptions()).
+  [[deprecated("use propagate_exceptions")]] renamed_field<bool> pass_through_exceptions{false};
+
+  /// The stop timeout in force: `timeout` when assigned through that
+  /// deprecated name, else stop_timeout. What the library reads.
+  std::chrono::nanoseconds effective_stop_timeout() const {
+    return timeout.assigned() ? timeout.value() : stop_timeout;
+  }
+
+  /// Whether exceptions propagate: `pass_through_exceptions` when assigned
+  /// through that deprecated name, else propagate_exceptions. What the
+  /// library reads.
+  bool effective_propagate_exceptions() const {
+    return pass_through_exceptions.assigned() ? pass_through_exceptions.value()
+                                              : propagate_exceptions;
+  }
 
   /// When a child exits with errc::terminate_tree, stop this supervisor but
   /// end with errc::do_not_restart towards its parent instead of passing the
@@ -114,11 +156,16 @@ struct spec {
   /// its actor's thread. Must not block. For tests and metrics.
   std::function<void(const std::string& dn, node_state)> on_state;
 
-  /// errc::invalid_option naming the field and the value when: decay <= 0,
-  /// threshold <= 0 or NaN, backoff < 0, jitter outside [0, 1] or NaN,
-  /// timeout < 0, restart_intensity with period <= 0 (max_restarts 0 is
-  /// valid, as in OTP: the first failure escalates).
+  /// None when valid; else one errc::invalid_option naming every bad field
+  /// and its value, durations in human units ("spec: failure_decay = 0s:
+  /// must be > 0; stop_timeout = -1s: must be >= 0"). Bad: failure_decay <=
+  /// 0, failure_threshold <= 0 or NaN, failure_backoff < 0, backoff_jitter
+  /// outside [0, 1] or NaN, effective_stop_timeout() < 0 (named `timeout`
+  /// when set through that name), restart_intensity with period <= 0
+  /// (max_restarts 0 is valid, as in OTP: the first failure escalates).
   caf::error validate() const;
 };
+
+#pragma GCC diagnostic pop
 
 } // namespace supervise

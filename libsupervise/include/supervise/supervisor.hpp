@@ -168,7 +168,7 @@ public:
   caf::expected<service_token> add(supervisor& child);
 
   /// Removes a service: it leaves services() at once, gets a stop request
-  /// and, after spec.timeout, is killed (event-based) or reported (blocking)
+  /// and, after spec.stop_timeout, is killed (event-based) or reported (blocking)
   /// with a stop_timed_out event. Returns without waiting. Its exit is not a
   /// failure. Errors: wrong_supervisor (token of another supervisor, or the
   /// zero token), unknown_token (never issued, or already removed), not_started
@@ -177,7 +177,7 @@ public:
 
   /// remove(t), then waits until the service's actor has exited or `timeout`
   /// passed (0: no limit of its own). Returns none once it exited, even after
-  /// spec.timeout (suture #28); also for a token whose removal is pending.
+  /// spec.stop_timeout (suture #28); also for a token whose removal is pending.
   /// Errors: those of remove(); timeout; would_deadlock (inside a hook).
   caf::error remove_and_wait(service_token t, std::chrono::nanoseconds timeout);
 
@@ -198,7 +198,7 @@ public:
   caf::error start(std::chrono::nanoseconds wait_up = std::chrono::nanoseconds{0});
 
   /// Asks a standalone supervisor to stop: every child gets a stop request
-  /// (high priority), and after spec.timeout the stragglers are handled as in
+  /// (high priority), and after spec.stop_timeout the stragglers are handled as in
   /// remove(). Idempotent while running. Errors: not_started, not_running
   /// (already ended), not_standalone (hosted: remove it from its parent).
   caf::error stop();

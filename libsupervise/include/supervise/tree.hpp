@@ -27,7 +27,12 @@
 
 namespace supervise {
 
+/// How a tree runs. The settings it shares with a supervisor's spec
+/// (spec.hpp) have the same names there: stop_timeout, propagate_exceptions,
+/// seed, on_state, on_event, sink.
 struct tree_options {
+  /// Per-node restart delay of a DEAD node. Its `jitter` is not
+  /// spec::backoff_jitter: see there.
   backoff_options backoff;
   /// Rethrow exceptions from runnables instead of treating them as failures
   /// (Monogon's WithPropagatePanic); the process terminates.
@@ -48,15 +53,23 @@ struct tree_options {
   /// failures and threshold are 0: tree nodes use per-node backoff). Null:
   /// failures and stop timeouts are logged at the node's DN.
   event_hook on_event;
+
+  /// None when valid; else one errc::invalid_option naming every bad field
+  /// and its value, durations in human units ("tree_options: backoff.initial
+  /// = -3ms: must be >= 0 (0: restart at once); stop_timeout = -1s: must be
+  /// >= 0"). Bad: what backoff_options::validate() rejects (fields named
+  /// backoff.*), stop_timeout < 0. tree's constructor calls it.
+  caf::error validate() const;
 };
 
 namespace detail { struct tree_shared; }
 
 class tree {
 public:
-  /// Starts the tree. Throws std::invalid_argument naming the bad value when
-  /// `root` is empty or `opts` is invalid. Any thread (not a CAF worker if
-  /// you then call wait()).
+  /// Starts the tree. Throws std::invalid_argument when `root` is empty, or
+  /// when `opts` is invalid, with "supervise::tree: " and the text of
+  /// opts.validate() (every bad field). Any thread (not a CAF worker if you
+  /// then call wait()).
   tree(caf::actor_system& sys, runnable root, tree_options opts = {});
 
   /// Stops the tree and waits for it.

@@ -1,4 +1,4 @@
-// supervise/failure_counter.hpp — suture's decaying failure counter (pure).
+// detail/failure_counter.hpp — suture's decaying failure counter (pure).
 //
 // One counter per supervisor, shared by all its children (suture §2.1, kept
 // on purpose: a flapping child also slows its siblings' restarts, which is
@@ -11,7 +11,7 @@
 
 #include <chrono>
 
-namespace supervise {
+namespace supervise::detail {
 
 class failure_counter {
 public:
@@ -23,10 +23,6 @@ public:
   /// The count as of the last failure (no decay applied since).
   double value() const noexcept { return failures_; }
 
-  /// The time of the last failure; nullopt-like: `any()` tells if one was seen.
-  time_point last() const noexcept { return last_; }
-  bool any() const noexcept { return seen_; }
-
   /// After a backoff pause: count 0, last-failure time kept.
   void reset() noexcept { failures_ = 0; }
 
@@ -36,4 +32,4 @@ private:
   bool seen_ = false;
 };
 
-} // namespace supervise
+} // namespace supervise::detail

@@ -1,7 +1,7 @@
-// supervise/restart_selection.hpp — which stopped nodes restart now (pure).
+// detail/restart_selection.hpp — which stopped nodes restart now (pure).
 //
 // Monogon §5's three predicates over any tree whose nodes expose
-//   state (node_state), running, waiting, cancelled, permanent (bool),
+//   state (node_state), running, waiting, cancelled, stopped_for_good (bool),
 //   parent (pointer, null at the root) and children() (a range of pointers).
 // No actors, no clock: the engine calls highest_restartable() for the nodes
 // each exit touched, and the tests drive both with plain structs.
@@ -9,7 +9,7 @@
 
 #include "supervise/node_state.hpp"
 
-namespace supervise {
+namespace supervise::detail {
 
 /// Stopped: no actor runs, no backoff is pending, and the state is final.
 template <class Node>
@@ -33,7 +33,7 @@ bool is_ready(const Node& n) {
 /// Wanted: it stopped after its context was cancelled and may restart.
 template <class Node>
 bool is_wanted(const Node& n) {
-  return n.cancelled && is_stopped(n) && !n.permanent;
+  return n.cancelled && is_stopped(n) && !n.stopped_for_good;
 }
 
 /// Restartable: wanted, ready, and its parent (if any) is live.
@@ -43,9 +43,9 @@ bool is_restartable(const Node& n) {
 }
 
 /// The highest restartable node on the path from the root down to `n`, or
-/// null: what select_restarts() picks on that path. The engine calls it for
-/// the nodes an event touched (an exit, a cancellation), so a restart costs
-/// O(depth) instead of a walk over the whole tree.
+/// null: the one node on that path to restart (its runnable re-creates its
+/// subtree). The engine calls it for the nodes an event touched (an exit, a
+/// cancellation), so a restart costs O(depth), not a walk over the tree.
 template <class Node>
 Node* highest_restartable(Node& n) {
   if (n.parent != nullptr)
@@ -54,16 +54,4 @@ Node* highest_restartable(Node& n) {
   return is_restartable(n) ? &n : nullptr;
 }
 
-/// Calls `f(node&)` for each highest restartable node, top-down; it does not
-/// descend into a selected node (its subtree is re-created by its runnable).
-template <class Node, class F>
-void select_restarts(Node& n, F&& f) {
-  if (is_restartable(n)) {
-    f(n);
-    return;
-  }
-  for (auto& c : n.children())
-    select_restarts(*c, f);
-}
-
-} // namespace supervise
+} // namespace supervise::detail

@@ -1,4 +1,4 @@
-#include "supervise/restart_selection.hpp"
+#include "detail/restart_selection.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -7,13 +7,14 @@
 #include <vector>
 
 using namespace supervise;
+using namespace supervise::detail;
 
 namespace {
 
 struct fake {
   std::string name;
   node_state state = node_state::healthy;
-  bool running = true, waiting = false, cancelled = false, permanent = false;
+  bool running = true, waiting = false, cancelled = false, stopped_for_good = false;
   fake* parent = nullptr;
   std::vector<std::unique_ptr<fake>> kids;
 
@@ -30,6 +31,19 @@ struct fake {
     cancelled = cancel;
   }
 };
+
+// Calls `f(node&)` for each highest restartable node, top-down, without
+// descending into a selected one: the whole-tree form of
+// highest_restartable(), an oracle for the engine's per-event form.
+template <class Node, class F>
+void select_restarts(Node& n, F&& f) {
+  if (is_restartable(n)) {
+    f(n);
+    return;
+  }
+  for (auto& c : n.children())
+    select_restarts(*c, f);
+}
 
 std::vector<std::string> selected(fake& root) {
   std::vector<std::string> out;
@@ -58,7 +72,7 @@ BOOST_AUTO_TEST_CASE(highest_restartable_agrees_with_the_full_walk) {
   BOOST_CHECK(highest_restartable(c) == &a); // a is higher and ready now
   BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
   BOOST_CHECK(highest_restartable(other) == nullptr); // another path
-  a.permanent = true;
+  a.stopped_for_good = true;
   BOOST_CHECK(highest_restartable(c) == nullptr); // a never restarts; b's parent is cancelled
 }
 
@@ -104,7 +118,7 @@ BOOST_AUTO_TEST_CASE(done_restarts_only_when_cancelled) {
   BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
 }
 
-BOOST_AUTO_TEST_CASE(waiting_and_permanent_are_not_selected) {
+BOOST_AUTO_TEST_CASE(waiting_and_stopped_for_good_are_not_selected) {
   fake root;
   root.name = "root";
   auto& a = root.add("a");
@@ -112,7 +126,7 @@ BOOST_AUTO_TEST_CASE(waiting_and_permanent_are_not_selected) {
   a.stop(node_state::dead);
   a.waiting = true; // serving its backoff
   b.stop(node_state::done);
-  b.permanent = true; // do_not_restart
+  b.stopped_for_good = true; // do_not_restart
   BOOST_CHECK(selected(root).empty());
   a.waiting = false;
   BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});

@@ -1,8 +1,8 @@
-#include "supervise/failure_counter.hpp"
+#include "detail/failure_counter.hpp"
 
 #include <cmath>
 
-namespace supervise {
+namespace supervise::detail {
 
 double failure_counter::add(time_point now, std::chrono::nanoseconds half_life) {
   if (!seen_) {
@@ -18,4 +18,4 @@ double failure_counter::add(time_point now, std::chrono::nanoseconds half_life) 
   return failures_;
 }
 
-} // namespace supervise
+} // namespace supervise::detail

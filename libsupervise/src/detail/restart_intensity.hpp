@@ -1,4 +1,4 @@
-// supervise/restart_intensity.hpp — OTP's restart budget in O(1) (pure).
+// detail/restart_intensity.hpp — OTP's restart budget in O(1) (pure).
 //
 // "More than max_restarts restarts within period → give up." OTP keeps a
 // list of whole-second timestamps and walks it on every restart; we keep the
@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace supervise {
+namespace supervise::detail {
 
 class restart_intensity {
 public:
@@ -44,4 +44,4 @@ private:
   size_t count_ = 0;
 };
 
-} // namespace supervise
+} // namespace supervise::detail

@@ -1,4 +1,4 @@
-// engine.hpp (private) — spawns the supervision engine, in its three roles:
+// engine/spawn.hpp (private) — spawns the supervision engine, in its three roles:
 // the actor of a tree, of a standalone supervisor, or a supervisor hosted as
 // a runnable inside another engine.
 #pragma once

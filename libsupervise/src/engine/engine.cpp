@@ -1,0 +1,222 @@
+// engine/engine.cpp — the engine actor: its behaviour dispatches each
+// message to its room, and the three ways to spawn it (a tree, a standalone
+// supervisor, a supervisor hosted as a runnable).
+#include "engine/engine.hpp"
+
+#include <limits>
+#include <random>
+
+#include <caf/all.hpp>
+
+#include "engine/spawn.hpp"
+
+namespace supervise::detail {
+
+namespace core {
+
+namespace {
+
+// -- the actor -------------------------------------------------------------------
+
+// Handlers shared by all roles. Each captures the engine: it lives as long as
+// the actor's behaviour, and `attach_functor` stops the children when the
+// actor goes for any reason (a kill included).
+caf::behavior engine_behavior(const engine_ptr& ep) {
+  auto* self = ep->self;
+  self->set_down_handler([ep](caf::down_msg& msg) { on_exit(*ep, msg); });
+  // An exit request (or the death of a linked actor) stops in order.
+  self->set_exit_handler([ep](caf::exit_msg& msg) {
+    if (msg.reason)
+      begin_stop(*ep, caf::error{});
+  });
+  self->attach_functor([ep](const caf::error& reason) {
+    // Link semantics: nothing outlives the engine unsupervised.
+    auto hung = running_report(*ep, true);
+    for (auto& entry : ep->by_addr)
+      request_stop(*entry.second);
+    if (!ep->finished) { // killed, or torn down with the actor system
+      ep->finished = true;
+      hand_over(*ep, reason, std::move(hung));
+    }
+    // Our names leave the table.
+    for (auto& [id, n] : ep->by_id)
+      ep->names->erase(n->dn, n);
+    // Incarnations hold a handle to this actor, and this actor's handlers
+    // hold the engine: drop the node table to break the cycle.
+    ep->by_addr.clear();
+    ep->by_id.clear();
+    ep->leaving.clear();
+    ep->group_restart.clear();
+    ep->root.reset();
+    ep->host.reset();
+  });
+  return {
+    [ep](run_atom, uint64_t id, uint64_t number) { on_run(*ep, id, number); },
+    [ep](signal_atom, uint64_t id, uint64_t number, int32_t s) {
+      on_signal(*ep, id, number, s);
+    },
+    [ep](up_atom, uint64_t id, uint64_t number) { on_up(*ep, id, number); },
+    [ep](start_atom, uint64_t id, uint64_t token) { on_backoff_over(*ep, id, token); },
+    [ep](start_timeout_atom, uint64_t id, uint64_t number) {
+      on_start_timeout(*ep, id, number);
+    },
+    [ep](stop_atom) { begin_stop(*ep, caf::error{}); },
+    [ep](stop_timeout_atom) { on_stop_timeout(*ep); },
+    [ep](add_atom, uint32_t service) { on_add(*ep, service); },
+    [ep](remove_atom, uint32_t service) { on_remove(*ep, service); },
+    [ep](terminate_atom, uint32_t service) { on_terminate(*ep, service); },
+    [ep](restart_atom, uint32_t service) { on_restart(*ep, service); },
+    [ep](child_stop_timeout_atom, uint64_t id, uint64_t number) {
+      on_child_stop_timeout(*ep, id, number);
+    },
+    [ep](resume_atom, uint64_t token) { on_resume(*ep, token); },
+    [ep](pump_atom) {
+      ep->pump_pending = false;
+      pump_starts(*ep);
+    },
+  };
+}
+
+engine_ptr make_engine(caf::event_based_actor* self, engine_options opts) {
+  auto ep = std::make_shared<engine>();
+  ep->self = self;
+  if (!opts.sink)
+    opts.sink = std::make_shared<const log_sink>(stderr_sink());
+  ep->rng.seed(opts.seed != 0 ? opts.seed : std::random_device{}());
+  ep->opts = std::move(opts);
+  ep->env = std::make_shared<const incarnation_env>(
+    incarnation_env{caf::actor_cast<caf::weak_actor_ptr>(self->ctrl()), ep->opts.sink,
+                    ep->opts.hook, ep->opts.propagate_exceptions});
+  ep->names = name_table::of(self->system());
+  return ep;
+}
+
+// A supervisor's run: the top node is the supervisor; start every registered
+// service in add order.
+caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
+                                  std::shared_ptr<supervisor_shared> shared,
+                                  engine_options opts, const context* host) {
+  auto ep = make_engine(self, std::move(opts));
+  ep->reg = shared;
+  if (host)
+    ep->host.emplace(*host);
+  auto behavior = engine_behavior(ep);
+  if (auto& limit = shared->sp.restart_intensity)
+    ep->counters.intensity.emplace(limit->max_restarts, limit->period);
+  auto* top = make_node(*ep, nullptr, std::move(dn), {});
+  top->state = node_state::healthy; // runs as long as the engine does
+  if (!host) // hosted: the parent already names this DN
+    ep->names->started(top->dn, top, caf::actor{self}, 0, self->clock().now());
+  std::vector<service_entry*> initial;
+  {
+    std::lock_guard<std::mutex> guard{shared->mtx};
+    // Standalone: those added before start() (later ones come by message);
+    // hosted: all registered now.
+    auto upto = host ? std::numeric_limits<uint32_t>::max() : shared->initial_upto;
+    shared->run_dn = top->dn; // the prefix of every service's DN (dn_of)
+    for (auto& [id, entry] : shared->services)
+      if (!entry.removing && id < upto)
+        initial.push_back(&entry);
+  }
+  // Sized once for the batch: no rehash garbage left behind in the RSS.
+  ep->by_id.reserve(initial.size() + 1);
+  ep->by_addr.reserve(initial.size());
+  ep->root->tree.get().children.reserve(initial.size());
+  ep->names->reserve(initial.size() + 1);
+  for (auto* entry : initial) // in add order, one at a time
+    ep->start_queue.push_back(make_service(*ep, *entry).id);
+  pump_starts(*ep);
+  return behavior;
+}
+
+engine_options supervisor_options(const supervisor_shared& shared, const context* host) {
+  engine_options opts;
+  auto& sp = shared.sp;
+  opts.propagate_exceptions = sp.pass_through_exceptions;
+  opts.stop_timeout = sp.timeout;
+  opts.seed = sp.seed;
+  opts.on_state = sp.on_state;
+  if (sp.sink)
+    opts.sink = std::make_shared<const log_sink>(sp.sink);
+  else if (host)
+    opts.sink = host->impl().sink();
+  if (sp.on_event)
+    opts.hook = std::make_shared<const event_hook>(sp.on_event);
+  else if (host)
+    opts.hook = host->impl().hook(); // the nearest ancestor's hook
+  return opts;
+}
+
+} // namespace
+
+} // namespace core
+
+using namespace core;
+
+caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options topts,
+                             std::shared_ptr<tree_shared> shared) {
+  return sys.spawn(
+    [root = std::move(root), topts = std::move(topts)](
+      caf::event_based_actor* self, std::shared_ptr<tree_shared> shared) mutable -> caf::behavior {
+    engine_options opts;
+    opts.backoff = topts.backoff;
+    opts.propagate_exceptions = topts.propagate_exceptions;
+    opts.stop_timeout = topts.stop_timeout;
+    opts.seed = topts.seed;
+    opts.on_state = std::move(topts.on_state);
+    if (topts.sink)
+      opts.sink = std::make_shared<const log_sink>(std::move(topts.sink));
+    if (topts.on_event)
+      opts.hook = std::make_shared<const event_hook>(std::move(topts.on_event));
+    auto ep = make_engine(self, std::move(opts));
+    ep->tree_end = shared;
+    auto behavior = engine_behavior(ep);
+    auto* top = make_node(*ep, nullptr, "root", std::move(root));
+    start(*ep, *top);
+    return behavior;
+  },
+    std::move(shared)); // an argument, not a capture: see spawn_runnable
+}
+
+caf::actor spawn_supervisor_engine(caf::actor_system& sys,
+                                   std::shared_ptr<supervisor_shared> shared) {
+  return sys.spawn(
+    [](caf::event_based_actor* self, std::shared_ptr<supervisor_shared> shared) {
+      return supervisor_behavior(self, shared->name, shared,
+                                 supervisor_options(*shared, nullptr), nullptr);
+    },
+    std::move(shared)); // an argument, not a capture: see spawn_runnable
+}
+
+caf::behavior host_supervisor(caf::event_based_actor* self, context& ctx,
+                              std::shared_ptr<supervisor_shared> shared) {
+  {
+    std::lock_guard<std::mutex> guard{shared->mtx};
+    if (shared->phase != run_phase::idle) {
+      // Running elsewhere, or a standalone run (live or ended): this run
+      // fails, clearly.
+      self->quit(make_error(shared->phase == run_phase::finished ? errc::not_running
+                                                                 : errc::already_started,
+                            shared->name));
+      return {};
+    }
+    shared->phase = run_phase::hosted;
+    shared->ever_ran = true;
+    shared->engine = caf::actor{self};
+  }
+  // Back to idle when this run ends, however it ends.
+  self->attach_functor([shared] {
+    std::lock_guard<std::mutex> guard{shared->mtx};
+    shared->phase = run_phase::idle;
+    shared->engine = nullptr;
+    for (auto& [id, entry] : shared->services)
+      entry.running = false;
+    shared->cv.notify_all();
+  });
+  auto behavior = supervisor_behavior(self, ctx.dn(), shared, supervisor_options(*shared, &ctx),
+                                      &ctx);
+  signal(ctx, signal_type::healthy); // its services were spawned
+  return behavior;
+}
+
+} // namespace supervise::detail

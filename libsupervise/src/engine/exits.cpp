@@ -1,0 +1,183 @@
+// engine/exits.cpp — a child exited: gather the facts, decide (restart_policy), carry out.
+#include "engine/engine.hpp"
+
+#include <caf/all.hpp>
+
+#include "detail/restart_policy.hpp"
+#include "engine/events.hpp"
+#include "incarnation.hpp"
+#include "supervisor_shared.hpp"
+
+namespace supervise::detail::core {
+
+// Emits child_stopped for `n`.
+// By value, as report_failed: a last use of the exit's reason moves in.
+void report_stopped(engine& e, node& n, caf::error reason, bool removed) {
+  emit<child_stopped>(e, &n, [&](child_stopped& ev) {
+    ev.state = n.state;
+    ev.reason = std::move(reason);
+    ev.removed = removed;
+  });
+}
+
+// Emits child_failed for `n`.
+// Takes the reason by value: the exit's own reason moves into the event (no
+// copy of a caf::error, which allocates, on the restart path).
+void report_failed(engine& e, node& n, caf::error reason, bool restarting) {
+  emit<child_failed>(e, &n, [&](child_failed& ev) {
+    ev.reason = reason ? std::move(reason) : make_error(errc::returned_without_done, n.dn);
+    ev.restarting = restarting;
+  });
+}
+
+// Whether another significant service than `n` is still there (kept specs
+// that are neither idle nor leaving): auto_shutdown::all_significant.
+bool significant_left(const engine& e, const node& n) {
+  for (auto& c : e.root->children())
+    if (c.get() != &n && c->entry && c->entry->significant && !c->idle && !c->stopped_for_good)
+      return true;
+  return false;
+}
+
+// The rules `n` runs under: a tree node's, or its supervisor's for a service.
+child_rules rules_of(const engine& e, const node& n) {
+  child_rules r;
+  if (!n.entry)
+    return r;
+  auto& sp = e.reg->sp;
+  r.role = child_role::service;
+  r.restart = n.entry->restart;
+  r.significant = n.entry->significant;
+  r.strategy = sp.strategy;
+  r.shutdown_when = sp.shutdown_when;
+  r.failure_decay = sp.failure_decay;
+  r.failure_threshold = sp.failure_threshold;
+  return r;
+}
+
+// What the engine knows about n's exit, for decide().
+exit_facts facts_of(const engine& e, const node& n, const caf::error& reason, bool done) {
+  exit_facts f{reason};
+  f.signaled_done = done;
+  f.cancelled = n.cancelled;
+  f.up = n.up;
+  f.initial_start = e.initial_start;
+  f.manual = n.manual;
+  f.held = n.held;
+  f.terminating = n.terminating;
+  f.removing = n.removing;
+  f.stopping = e.stopping;
+  if (n.entry && !n.up) { // asked only where it can matter: a lock section
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    f.start_awaited = e.reg->awaited_locked(n.entry->id);
+  }
+  if (n.entry && n.entry->significant && e.reg->sp.shutdown_when == auto_shutdown::all_significant)
+    f.significant_left = significant_left(e, n);
+  return f;
+}
+
+// The error a supervisor stops with when a decision escalates.
+caf::error escalation_error(const engine& e, const node& n, escalation why,
+                            const caf::error& reason, const caf::error& start_error) {
+  switch (why) {
+    case escalation::terminate_tree: return reason;
+    case escalation::intensity:
+      return make_error(errc::shutdown, "reached_max_restart_intensity: " + e.root->dn);
+    case escalation::start_failed: return start_error;
+    case escalation::auto_shutdown: return make_error(errc::shutdown, "auto_shutdown: " + n.dn);
+    case escalation::none: break;
+  }
+  return {};
+}
+
+// Carries out the decision about n's exit, in the order users observe: the
+// state, a pause (its event first), the child's fate, its event, the
+// restart's cancellations, a waiting caller, the supervisor's own stop.
+void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
+  set_state(e, n, d.state);
+  if (d.pause)
+    begin_pause(e);
+  switch (d.child) {
+    case verdict::park: park(e, n); break;
+    case verdict::stay_down: n.stopped_for_good = true; break;
+    case verdict::remove: leave(e, n); break;
+    default: break; // restarts are started below, after the event
+  }
+  n.terminating = false;
+  caf::error start_error;
+  if (d.start_failed) {
+    auto text = n.dn + ": " + render(reason ? reason : make_error(errc::returned_without_done));
+    start_error = make_error(errc::start_failed, text);
+    report_failed(e, n, caf::error{start_error}, false);
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    e.reg->settle_locked(n.entry->id, start_error);
+    n.manual = false; // a failed restart_child is not retried
+  } else {
+    auto escalated = d.stop == escalation::terminate_tree ? reason : caf::error{};
+    if (d.failure)
+      report_failed(e, n, std::move(reason), d.restarting);
+    else
+      report_stopped(e, n, std::move(reason), d.child == verdict::remove);
+    reason = std::move(escalated);
+  }
+  if (d.child == verdict::restart_group && !n.entry) {
+    cancel(e, n); // a tree node: its subtree and its run_group go down
+    cancel_group(e, n);
+  } else if (d.child == verdict::restart_group || d.child == verdict::restart) {
+    if (n.entry)
+      apply_strategy(e, n); // a service: its strategy's siblings stop too
+    else
+      cancel(e, n); // a canceled tree node: already cancelled
+  }
+  if (d.stop != escalation::none)
+    begin_stop(e, escalation_error(e, n, d.stop, reason, start_error));
+}
+
+// A child exited: gather the facts, decide, carry out.
+void child_exited(engine& e, node& n, caf::error reason, bool done) {
+  auto d = decide(facts_of(e, n, reason, done), rules_of(e, n), e.counters, now(e));
+  carry_out(e, n, d, std::move(reason));
+}
+
+void on_exit(engine& e, caf::down_msg& msg) {
+  auto i = e.by_addr.find(msg.source);
+  if (i == e.by_addr.end())
+    return; // a replaced incarnation or a foreign actor: not ours to judge
+  auto& n = *i->second;
+  e.spare_addr = e.by_addr.extract(i); // kept for the replacement's start()
+  e.exit_now = e.self->clock().now();
+  n.running = false;
+  // The dead actor (and, through its context, its incarnation) is destroyed
+  // when this handler returns, after a replacement was spawned: as a bare
+  // supervisor overwriting its handle, not on the restart's critical path.
+  caf::actor dead = std::move(n.handle);
+  n.handle = nullptr;
+  if (n.given_up) {
+    n.given_up = false;
+    --e.given_up;
+  }
+  // The old context goes stale; a nested supervisor's stragglers become part
+  // of our report.
+  bool done = n.inc->close(e.inherited);
+  // Published with the next state change (set_state), or below.
+  n.exit_unlisted = true;
+  if (e.starting == n.id)
+    e.starting = 0;
+  // An untracked restart that was up: still `up`, for start_failure().
+  if (!n.up && !n.tracked && n.inc->progress.load(std::memory_order_acquire) == incarnation::up)
+    n.up = true;
+  if (n.tracked && !n.up)
+    --e.pending_up; // it ended before it was up
+  child_exited(e, n, std::move(msg.reason), done);
+  publish_exit(e, n);
+  if (e.stopping)
+    stop_in_order(e, e.stop_order);
+  else if (!e.group_stop.empty())
+    stop_in_order(e, e.group_stop);
+  select_restarts(e, n.id);
+  pump_starts(e);
+  maybe_finish(e);
+  e.exit_now.reset();
+}
+
+} // namespace supervise::detail::core

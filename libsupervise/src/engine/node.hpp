@@ -1,0 +1,126 @@
+// engine/node.hpp — one node of an engine's table: a tree node, a
+// supervisor's top node, or one of its services.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+
+#include "supervise/backoff.hpp"
+#include "supervise/node_state.hpp"
+#include "supervise/runnable.hpp"
+#include "supervisor_shared.hpp"
+
+namespace supervise::detail {
+
+struct incarnation;
+
+namespace core {
+
+constexpr uint32_t no_group = static_cast<uint32_t>(-1);
+
+// A member most nodes never use (a service leaf has no children, groups or
+// own body), allocated on first write: 8 B per node instead of sizeof(T).
+template <class T>
+class lazy {
+public:
+  T& get() {
+    if (!p_)
+      p_ = std::make_unique<T>();
+    return *p_;
+  }
+  const T& view() const { return p_ ? *p_ : empty(); }
+  T* ptr() const noexcept { return p_.get(); } // null: never written
+  void reset() noexcept { p_.reset(); } // frees it: clear() would keep the part
+
+private:
+  static T& empty() {
+    static T none; // never written: only its empty range is handed out
+    return none;
+  }
+  std::unique_ptr<T> p_;
+};
+
+// A tree node's backoff, made on its first DEAD restart (services never back
+// off per node): 8 B per node instead of 40.
+class lazy_backoff {
+public:
+  std::chrono::nanoseconds next(const backoff_options& opts, double uniform01) {
+    if (!b_)
+      b_ = std::make_unique<backoff>(opts);
+    return b_->next(uniform01);
+  }
+  void reset() {
+    if (b_)
+      b_->reset();
+  }
+
+private:
+  std::unique_ptr<backoff> b_;
+};
+
+struct node;
+
+// The parts only tree nodes and a supervisor's top node use, in one
+// allocation: a service node holds 8 B for them and is 104 B in all (a 112 B
+// malloc chunk).
+struct node_tree {
+  runnable body;                                // a service's is its entry's
+  std::vector<std::unique_ptr<node>> children;  // in start order
+  std::vector<std::vector<node*>> groups;       // one entry per run_group call
+  uint64_t timer = 0;                           // token of the pending backoff timer
+  lazy_backoff delays;                          // services never back off per node
+};
+
+struct node {
+  uint64_t id = 0;
+  std::string dn; // (no copy of the name: nothing read it)
+  lazy<node_tree> tree;    // own runnable, children, groups, backoff (tree nodes)
+  node* parent = nullptr;
+  uint32_t group = no_group; // index into parent->tree groups
+
+  // Bit-fields: the state and fourteen flags in the word of `group` (per child).
+  node_state state : 8;
+  bool cancelled : 1;   // the context of this incarnation was cancelled
+  bool running : 1;     // an actor of this node is alive
+  bool waiting : 1;     // reset and waiting out a backoff
+  bool stopped_for_good : 1; // never restarted: do_not_restart, or a service leaving
+  bool removing : 1;    // a service being removed: forgotten once stopped
+  bool held : 1;        // member of a pending group restart (one_for_all...)
+  bool idle : 1;        // a kept service that is not to restart (transient)
+  bool up : 1;          // this incarnation finished starting
+  bool manual : 1;      // started by restart_child: a start failure parks it
+  bool terminating : 1; // terminate_child: parked once stopped
+  bool given_up : 1;    // a blocking child past its shutdown time (stop)
+  bool timed_out : 1;   // its stop_timed_out event was emitted
+  bool tracked : 1;     // the engine follows this start (pending_up, mark_up)
+  bool exit_unlisted : 1; // exited; the name table and registry not told yet
+  uint64_t number = 0;     // incarnation counter
+  service_entry* entry = nullptr; // a supervisor's service: its registration
+  std::shared_ptr<incarnation> inc;
+  caf::actor handle;       // strong: a child without one exits 'unreachable'
+
+  node()
+    : state(node_state::new_), cancelled(false), running(false), waiting(false),
+      stopped_for_good(false), removing(false), held(false), idle(false), up(false), manual(false),
+      terminating(false), given_up(false), timed_out(false), tracked(false),
+      exit_unlisted(false) {}
+  // The runnable: a service's lives in its registration (no 64 B copy).
+  const runnable& body() const { return entry ? entry->body : tree.view().body; }
+  const std::vector<std::unique_ptr<node>>& children() const { return tree.view().children; }
+};
+
+// CAF's std::hash<actor_addr> is not noexcept, so the table would cache it in
+// every node: this one is, saving 8 B (a malloc size class) per running child.
+struct addr_hash {
+  size_t operator()(const caf::actor_addr& a) const noexcept { return static_cast<size_t>(a.id()); }
+};
+
+} // namespace core
+
+} // namespace supervise::detail

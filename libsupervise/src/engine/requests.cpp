@@ -1,0 +1,154 @@
+// engine/requests.cpp — what runnables (run, signal) and handles (add, remove, ...) ask for.
+#include "engine/engine.hpp"
+
+#include <caf/all.hpp>
+
+#include "incarnation.hpp"
+#include "supervisor_shared.hpp"
+
+namespace supervise::detail::core {
+
+// The runnable of node `id` called run/run_group: create and start children.
+void on_run(engine& e, uint64_t id, uint64_t number) {
+  auto i = e.by_id.find(id);
+  if (i == e.by_id.end() || i->second->number != number || !i->second->inc)
+    return; // the requesting incarnation is gone: its children with it
+  auto& n = *i->second;
+  std::vector<child_list> pending;
+  {
+    std::lock_guard<std::mutex> guard{n.inc->mtx};
+    pending.swap(n.inc->pending());
+  }
+  for (auto& members : pending) {
+    auto& groups = n.tree.get().groups;
+    groups.emplace_back();
+    auto group = static_cast<uint32_t>(groups.size() - 1);
+    for (auto& [name, body] : members) {
+      auto* c = make_node(e, &n, std::move(name), std::move(body));
+      c->group = group;
+      groups[group].push_back(c);
+    }
+    // Start in order. Under a cancelled parent a child never starts: CANCELED.
+    for (auto* c : groups[group]) {
+      if (n.cancelled || e.stopping) {
+        c->cancelled = true;
+        set_state(e, *c, node_state::canceled);
+      } else {
+        start(e, *c);
+      }
+    }
+  }
+}
+
+void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
+  auto i = e.by_id.find(id);
+  if (i == e.by_id.end() || i->second->number != number)
+    return;
+  auto& n = *i->second;
+  if (auto* t = n.tree.ptr())
+    t->delays.reset(); // healthy and done both reset the backoff
+  if (static_cast<signal_type>(s) == signal_type::healthy && n.running) {
+    set_state(e, n, node_state::healthy);
+    if (n.entry && n.entry->ready == child_spec::ready_t::healthy)
+      mark_up(e, n);
+  }
+}
+
+// The backoff of node `id` ran out: start it unless it was cancelled since.
+void on_backoff_over(engine& e, uint64_t id, uint64_t token) {
+  auto i = e.by_id.find(id);
+  if (i == e.by_id.end() || !i->second->waiting || i->second->tree.view().timer != token)
+    return;
+  auto& n = *i->second;
+  n.waiting = false;
+  start(e, n);
+}
+
+// -- requests from a supervisor handle ----------------------------------------------
+
+// The node of registered service `id` in this run; null if it has none.
+node* service_node(engine& e, uint32_t id) {
+  auto i = e.by_id.find(id);
+  return i != e.by_id.end() && i->second->entry ? i->second : nullptr;
+}
+
+// add()/start_child(): the registration is in the handle; queue its start
+// now, even during a pause (suture: add ignores backoff).
+void on_add(engine& e, uint32_t service) {
+  if (e.stopping)
+    return; // registered; a later run starts it
+  service_entry* entry = nullptr;
+  {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    auto i = e.reg->services.find(service);
+    if (i == e.reg->services.end())
+      return;
+    if (i->second.removing) { // removed again before we saw it
+      if (!service_node(e, service)) // and never ran: forget it (frees the name)
+        e.reg->erase_locked(service);
+      return;
+    }
+    entry = &i->second;
+  }
+  if (service_node(e, service))
+    return; // already started by this run's initial start
+  enqueue_start(e, make_service(e, *entry));
+}
+
+// remove()/delete_child(): stop the service by its shutdown spec; it is
+// forgotten once its subtree has stopped.
+void on_remove(engine& e, uint32_t service) {
+  auto* n = service_node(e, service);
+  if (!n || n->removing)
+    return;
+  n->removing = true;
+  e.leaving.push_back(n);
+  cancel(e, *n);
+  arm_shutdown(e, *n);
+  select_restarts(e, 0); // a service that was not running goes at once
+  maybe_finish(e);
+}
+
+// terminate_child(): stop it by its shutdown spec and keep the spec (a
+// temporary child's goes).
+void on_terminate(engine& e, uint32_t service) {
+  auto* sn = service_node(e, service);
+  if (!sn || sn->removing || e.stopping)
+    return;
+  auto& n = *sn;
+  if (n.running) {
+    n.terminating = true;
+    cancel(e, n);
+    arm_shutdown(e, n);
+    return;
+  }
+  // Not running (waiting out a backoff, queued, or idle): settle it now.
+  cancel(e, n);
+  if (n.entry->restart == restart_type::temporary)
+    leave(e, n);
+  else
+    park(e, n);
+  select_restarts(e, 0);
+}
+
+// restart_child(): start an idle service again (not counted as a restart).
+void on_restart(engine& e, uint32_t service) {
+  auto* sn = service_node(e, service);
+  if (!sn || e.stopping)
+    return;
+  auto& n = *sn;
+  if (n.running || !n.idle)
+    return;
+  n.idle = false;
+  n.manual = true;
+  {
+    std::lock_guard<std::mutex> guard{e.reg->mtx};
+    n.entry->idle = false;
+  }
+  drop_children(e, n);
+  n.cancelled = false;
+  n.inc.reset();
+  enqueue_start(e, n);
+}
+
+} // namespace supervise::detail::core
