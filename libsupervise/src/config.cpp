@@ -203,6 +203,18 @@ log_sink min_level_sink(log_level min, log_sink next) {
   };
 }
 
+// The keys trees and supervisors share (stop-timeout, seed, log-level), then
+// every problem found, as one error, or the checked options.
+template <class Options, size_t N>
+caf::expected<Options> with_shared_keys(reader& rd, Options x, const field_key (&keys)[N]) {
+  x.stop_timeout = rd.duration("stop-timeout", x.stop_timeout);
+  x.seed = rd.unsigned_integer("seed", x.seed);
+  x.sink = rd.sink();
+  if (auto err = rd.error())
+    return err;
+  return checked(std::move(x), keys);
+}
+
 caf::expected<spec> spec_from(const caf::actor_system_config& cfg) {
   reader rd{caf::content(cfg), {}};
   spec s;
@@ -210,12 +222,7 @@ caf::expected<spec> spec_from(const caf::actor_system_config& cfg) {
   s.failure_threshold = rd.real("failure-threshold", s.failure_threshold);
   s.failure_backoff = rd.duration("failure-backoff", s.failure_backoff);
   s.backoff_jitter = rd.real("failure-backoff-jitter", s.backoff_jitter);
-  s.stop_timeout = rd.duration("stop-timeout", s.stop_timeout);
-  s.seed = rd.unsigned_integer("seed", s.seed);
-  s.sink = rd.sink();
-  if (auto err = rd.error())
-    return err;
-  return checked(std::move(s), spec_keys);
+  return with_shared_keys(rd, std::move(s), spec_keys);
 }
 
 caf::expected<tree_options> tree_options_from(const caf::actor_system_config& cfg) {
@@ -226,12 +233,7 @@ caf::expected<tree_options> tree_options_from(const caf::actor_system_config& cf
   b.multiplier = rd.real("backoff-multiplier", b.multiplier);
   b.max_interval = rd.duration("backoff-max", b.max_interval);
   b.jitter = rd.real("backoff-jitter", b.jitter);
-  t.stop_timeout = rd.duration("stop-timeout", t.stop_timeout);
-  t.seed = rd.unsigned_integer("seed", t.seed);
-  t.sink = rd.sink();
-  if (auto err = rd.error())
-    return err;
-  return checked(std::move(t), tree_keys);
+  return with_shared_keys(rd, std::move(t), tree_keys);
 }
 
 } // namespace supervise

@@ -3,6 +3,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
+#include "context_access.hpp"
 #include "incarnation.hpp"
 #include "name.hpp"
 #include "supervise/errc.hpp"
@@ -28,7 +29,7 @@ void context::wait_for_stop() const {
 caf::error context::canceled() { return caf::exit_reason::user_shutdown; }
 
 caf::error run_group(context& ctx, child_list children) {
-  auto& inc = ctx.impl();
+  auto& inc = detail::context_access::impl(ctx);
   {
     std::lock_guard<std::mutex> guard{inc.mtx};
     if (inc.exited)
@@ -65,7 +66,7 @@ caf::error run(context& ctx, std::string name, runnable r) {
 }
 
 caf::error signal(context& ctx, signal_type s) {
-  auto& inc = ctx.impl();
+  auto& inc = detail::context_access::impl(ctx);
   {
     std::lock_guard<std::mutex> guard{inc.mtx};
     if (inc.exited)
@@ -87,10 +88,13 @@ caf::error signal(context& ctx, signal_type s) {
   return {};
 }
 
-logger get_logger(const context& ctx) { return logger{ctx.impl().dn, ctx.impl().sink()}; }
+logger get_logger(const context& ctx) {
+  auto& inc = detail::context_access::impl(ctx);
+  return logger{inc.dn, inc.sink()};
+}
 
 caf::expected<logger> sub_logger(context& ctx, const std::string& name) {
-  auto& inc = ctx.impl();
+  auto& inc = detail::context_access::impl(ctx);
   std::lock_guard<std::mutex> guard{inc.mtx};
   if (inc.exited)
     return make_error(errc::stale_context, inc.dn);

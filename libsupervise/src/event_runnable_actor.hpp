@@ -16,8 +16,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
+#include "context_access.hpp"
 #include "incarnation.hpp"
-#include "supervise/context.hpp"
+#include "supervise/context_handle.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/runnable.hpp"
 
@@ -50,7 +51,7 @@ public:
   /// init); `inc->env->propagate_exceptions`: exceptions are not caught.
   event_runnable_actor(caf::actor_config& cfg, const runnable& body,
                        std::shared_ptr<incarnation> inc)
-    : caf::event_based_actor(cfg), body_(body), ctx_(std::move(inc)) {
+    : caf::event_based_actor(cfg), body_(body), ctx_(context_access::make(std::move(inc))) {
     if (propagating())
       set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error {
         std::rethrow_exception(ep);
@@ -83,8 +84,8 @@ public:
       }
     }
     // Up, unless it quit during its initialisation (a start failure).
-    if (ctx_.impl().reports && !getf(caf::abstract_actor::is_terminated_flag))
-      report_up(ctx_.impl());
+    if (inc().reports && !getf(caf::abstract_actor::is_terminated_flag))
+      report_up(inc());
     return result;
   }
 
@@ -93,12 +94,13 @@ public:
   bool cleanup(caf::error&& fail_state, caf::execution_unit* host) override {
     if (!caf::event_based_actor::cleanup(std::move(fail_state), host))
       return false; // cleaned up before
-    ctx_.impl().report_exit(address(), fail_state_);
+    inc().report_exit(address(), fail_state_);
     return true;
   }
 
 private:
-  bool propagating() { return ctx_.impl().env->propagate_exceptions; }
+  incarnation& inc() const noexcept { return context_access::impl(ctx_); }
+  bool propagating() const noexcept { return inc().env->propagate_exceptions; }
 
   // 32 B over a plain event_based_actor (what a function-based actor holds
   // instead: its init function).

@@ -21,10 +21,11 @@
 #include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 
-#include "supervise/context.hpp"
+#include "context_access.hpp" // an incarnation's context: make() and impl()
+#include "supervise/child_info.hpp"
 #include "supervise/event.hpp"
 #include "supervise/log.hpp"
-#include "supervise/supervisor.hpp"
+#include "supervise/runnable.hpp"
 
 namespace supervise::detail {
 

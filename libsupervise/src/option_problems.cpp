@@ -2,6 +2,7 @@
 
 #include "duration_text.hpp"
 #include "supervise/errc.hpp"
+#include "supervise/tree.hpp"
 
 namespace supervise::detail {
 

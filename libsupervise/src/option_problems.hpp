@@ -16,8 +16,8 @@
 #include <caf/error.hpp>
 
 #include "supervise/backoff.hpp"
+#include "supervise/fwd.hpp" // tree_options: complete in option_problems.cpp only
 #include "supervise/spec.hpp"
-#include "supervise/tree.hpp"
 
 namespace supervise::detail {
 

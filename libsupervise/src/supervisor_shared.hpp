@@ -21,9 +21,12 @@
 #include <caf/error.hpp>
 
 #include "name.hpp"
+#include "supervise/child_info.hpp"
 #include "supervise/child_spec.hpp"
 #include "supervise/errc.hpp"
-#include "supervise/supervisor.hpp"
+#include "supervise/node_state.hpp"
+#include "supervise/runnable.hpp"
+#include "supervise/spec.hpp"
 
 namespace supervise::detail {
 

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "supervise/all.hpp" // every public header compiles as installed
 #include "supervise/context.hpp"
 #include "supervise/format.hpp"
 #include "supervise/supervisor.hpp"

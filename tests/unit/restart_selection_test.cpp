@@ -14,11 +14,14 @@ namespace {
 struct fake {
   std::string name;
   node_state state = node_state::healthy;
-  bool running = true, waiting = false, cancelled = false, stopped_for_good = false;
+  bool up = true, backing_off = false, cancelled = false, stopped_for_good = false;
   fake* parent = nullptr;
   std::vector<std::unique_ptr<fake>> kids;
 
   const std::vector<std::unique_ptr<fake>>& children() const { return kids; }
+  bool running() const { return up; }
+  bool waiting() const { return backing_off; }
+  bool stays_down() const { return stopped_for_good; }
   fake& add(std::string n) {
     kids.push_back(std::make_unique<fake>());
     kids.back()->name = std::move(n);
@@ -27,7 +30,7 @@ struct fake {
   }
   void stop(node_state s, bool cancel = true) {
     state = s;
-    running = false;
+    up = false;
     cancelled = cancel;
   }
 };
@@ -124,11 +127,11 @@ BOOST_AUTO_TEST_CASE(waiting_and_stopped_for_good_are_not_selected) {
   auto& a = root.add("a");
   auto& b = root.add("b");
   a.stop(node_state::dead);
-  a.waiting = true; // serving its backoff
+  a.backing_off = true; // serving its backoff
   b.stop(node_state::done);
   b.stopped_for_good = true; // do_not_restart
   BOOST_CHECK(selected(root).empty());
-  a.waiting = false;
+  a.backing_off = false;
   BOOST_CHECK(selected(root) == std::vector<std::string>{"a"});
 }
 

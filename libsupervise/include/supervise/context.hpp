@@ -1,9 +1,10 @@
 // supervise/context.hpp — a runnable's handle on its node, and the tree calls.
 //
-// A `context` names one *incarnation* of one node: the run of its runnable
-// that received it. Copies are cheap and may be used from any thread. Once
-// that incarnation has exited, every call through it returns
+// A `context` (context_handle.hpp) names one *incarnation* of one node: the
+// run of its runnable that received it. Copies are cheap and may be used from
+// any thread. Once that incarnation has exited, every call through it returns
 // errc::stale_context: it never reaches a later incarnation of the same DN.
+// The calls below take the context of the node they act on.
 #pragma once
 
 #include <chrono>
@@ -16,41 +17,15 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "supervise/context_handle.hpp"
 #include "supervise/log.hpp"
 #include "supervise/runnable.hpp"
 
 namespace supervise {
 
-namespace detail { struct incarnation; }
-
+/// What signal() reports: healthy (started and working) or done (finished
+/// its work; see signal()).
 enum class signal_type { healthy, done };
-
-class context {
-public:
-  explicit context(std::shared_ptr<detail::incarnation> inc) : inc_(std::move(inc)) {}
-
-  /// The node's distinguished name, e.g. "root.net.dhcp".
-  const std::string& dn() const noexcept;
-
-  /// True once the node must stop (its subtree, group or the tree stopped).
-  bool stop_requested() const noexcept;
-
-  /// Blocks up to `d`; returns early with true when a stop is requested.
-  bool wait_for_stop(std::chrono::nanoseconds d) const;
-
-  /// Blocks until a stop is requested.
-  void wait_for_stop() const;
-
-  /// The error a cancelled blocking runnable returns (exit_reason::user_shutdown).
-  static caf::error canceled();
-
-  detail::incarnation& impl() const noexcept { return *inc_; }
-
-private:
-  std::shared_ptr<detail::incarnation> inc_;
-};
-
-using child_list = std::vector<std::pair<std::string, runnable>>;
 
 /// Starts the children as one new group of `ctx`'s node: if one member dies,
 /// all members are cancelled and restarted (one-for-all). Children start in

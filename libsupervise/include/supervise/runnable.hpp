@@ -19,7 +19,10 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <caf/behavior.hpp>
 #include <caf/error.hpp>
@@ -83,5 +86,9 @@ private:
   // reference count and 16 B, not a copy of the callable and 64 B.
   std::shared_ptr<const shape> body_;
 };
+
+/// Children to start together, as (name, runnable) pairs in start order: what
+/// run_group() (context.hpp) takes.
+using child_list = std::vector<std::pair<std::string, runnable>>;
 
 } // namespace supervise

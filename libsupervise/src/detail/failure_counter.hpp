@@ -1,12 +1,12 @@
 // detail/failure_counter.hpp — suture's decaying failure counter (pure).
 //
-// One counter per supervisor, shared by all its children (suture §2.1, kept
+// One counter per supervisor, shared by all its children (as in suture, kept
 // on purpose: a flapping child also slows its siblings' restarts, which is
 // what protects the rest of the system). On each failure at `now`:
 //   failures = failures * 0.5 ^ ((now - last) / half_life) + 1
 // (exactly 1 for the very first failure), then last = now. reset() is called
 // when a backoff pause ends: the count goes to 0, the last-failure time is
-// kept (suture quirk 4; it cannot change the next value, which is then 1).
+// kept (as suture does; it cannot change the next value, which is then 1).
 #pragma once
 
 #include <chrono>

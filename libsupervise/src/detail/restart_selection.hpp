@@ -1,8 +1,9 @@
 // detail/restart_selection.hpp — which stopped nodes restart now (pure).
 //
-// Monogon §5's three predicates over any tree whose nodes expose
-//   state (node_state), running, waiting, cancelled, stopped_for_good (bool),
-//   parent (pointer, null at the root) and children() (a range of pointers).
+// Monogon's three restart predicates over any tree whose nodes expose
+//   state (node_state), cancelled (bool), running(), waiting(), stays_down()
+//   (bool), parent (pointer, null at the root) and children() (a range of
+//   pointers).
 // No actors, no clock: the engine calls highest_restartable() for the nodes
 // each exit touched, and the tests drive both with plain structs.
 #pragma once
@@ -14,7 +15,7 @@ namespace supervise::detail {
 /// Stopped: no actor runs, no backoff is pending, and the state is final.
 template <class Node>
 bool is_stopped(const Node& n) {
-  return !n.running && !n.waiting
+  return !n.running() && !n.waiting()
          && (n.state == node_state::dead || n.state == node_state::done
              || n.state == node_state::canceled);
 }
@@ -33,7 +34,7 @@ bool is_ready(const Node& n) {
 /// Wanted: it stopped after its context was cancelled and may restart.
 template <class Node>
 bool is_wanted(const Node& n) {
-  return n.cancelled && is_stopped(n) && !n.stopped_for_good;
+  return n.cancelled && is_stopped(n) && !n.stays_down();
 }
 
 /// Restartable: wanted, ready, and its parent (if any) is live.

@@ -9,6 +9,8 @@
 #include <caf/all.hpp>
 
 #include "engine/spawn.hpp"
+#include "supervise/context.hpp"
+#include "supervise/tree.hpp"
 
 namespace supervise::detail {
 
@@ -16,7 +18,50 @@ namespace core {
 
 namespace {
 
-// -- the actor -------------------------------------------------------------------
+// -- the three owners of a run -------------------------------------------------
+
+// A tree: its handle's wait() returns the reason.
+class tree_owner final : public run_owner {
+public:
+  explicit tree_owner(std::shared_ptr<tree_shared> shared) : shared_(std::move(shared)) {}
+  void hand_over(const caf::error& reason, std::vector<unstopped_child> hung) override {
+    shared_->finish(reason, hung);
+  }
+
+private:
+  std::shared_ptr<tree_shared> shared_;
+};
+
+// A standalone supervisor: its handle's wait() returns the reason, and
+// unstopped_report() the children it gave up on.
+class standalone_owner final : public run_owner {
+public:
+  explicit standalone_owner(std::shared_ptr<supervisor_shared> shared)
+    : shared_(std::move(shared)) {}
+  void hand_over(const caf::error& reason, std::vector<unstopped_child> hung) override {
+    shared_->finish(reason, std::move(hung));
+  }
+
+private:
+  std::shared_ptr<supervisor_shared> shared_;
+};
+
+// A hosted supervisor: the parent engine sees our exit reason as any child's,
+// and takes the report from the incarnation we ran as.
+class hosted_owner final : public run_owner {
+public:
+  explicit hosted_owner(context host) : host_(std::move(host)) {}
+  void hand_over(const caf::error&, std::vector<unstopped_child> hung) override {
+    auto& inc = context_access::impl(host_);
+    std::lock_guard<std::mutex> guard{inc.mtx};
+    inc.unstopped() = std::move(hung);
+  }
+
+private:
+  context host_;
+};
+
+// -- the actor ---------------------------------------------------------------
 
 // Handlers shared by all roles. Each captures the engine: it lives as long as
 // the actor's behaviour, and `attach_functor` stops the children when the
@@ -36,7 +81,7 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
       request_stop(*entry.second);
     if (!ep->finished) { // killed, or torn down with the actor system
       ep->finished = true;
-      hand_over(*ep, reason, std::move(hung));
+      ep->owner->hand_over(reason, std::move(hung));
     }
     // Our names leave the table.
     for (auto& [id, n] : ep->by_id)
@@ -48,7 +93,7 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
     ep->leaving.clear();
     ep->group_restart.clear();
     ep->root.reset();
-    ep->host.reset();
+    ep->owner.reset(); // a hosted one holds our parent's incarnation
   });
   return {
     [ep](run_atom, uint64_t id, uint64_t number) { on_run(*ep, id, number); },
@@ -99,7 +144,9 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
   auto ep = make_engine(self, std::move(opts));
   ep->reg = shared;
   if (host)
-    ep->host.emplace(*host);
+    ep->owner = std::make_unique<hosted_owner>(*host);
+  else
+    ep->owner = std::make_unique<standalone_owner>(shared);
   auto behavior = engine_behavior(ep);
   if (auto& limit = shared->sp.restart_intensity)
     ep->counters.intensity.emplace(limit->max_restarts, limit->period);
@@ -132,18 +179,18 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
 engine_options supervisor_options(const supervisor_shared& shared, const context* host) {
   engine_options opts;
   auto& sp = shared.sp;
-  opts.propagate_exceptions = sp.pass_through_exceptions;
-  opts.stop_timeout = sp.timeout;
+  opts.propagate_exceptions = sp.effective_propagate_exceptions();
+  opts.stop_timeout = sp.effective_stop_timeout();
   opts.seed = sp.seed;
   opts.on_state = sp.on_state;
   if (sp.sink)
     opts.sink = std::make_shared<const log_sink>(sp.sink);
   else if (host)
-    opts.sink = host->impl().sink();
+    opts.sink = context_access::impl(*host).sink();
   if (sp.on_event)
     opts.hook = std::make_shared<const event_hook>(sp.on_event);
   else if (host)
-    opts.hook = host->impl().hook(); // the nearest ancestor's hook
+    opts.hook = context_access::impl(*host).hook(); // the nearest ancestor's hook
   return opts;
 }
 
@@ -169,7 +216,7 @@ caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options
     if (topts.on_event)
       opts.hook = std::make_shared<const event_hook>(std::move(topts.on_event));
     auto ep = make_engine(self, std::move(opts));
-    ep->tree_end = shared;
+    ep->owner = std::make_unique<tree_owner>(std::move(shared));
     auto behavior = engine_behavior(ep);
     auto* top = make_node(*ep, nullptr, "root", std::move(root));
     start(*ep, *top);

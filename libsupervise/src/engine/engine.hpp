@@ -31,8 +31,8 @@
 //  - under a tree node: the node's own exponential backoff (DEAD only);
 //  - a service of a supervisor: at once, unless the supervisor's decaying
 //    failure counter went above its threshold, which pauses every restart of
-//    its services until the backoff pause ends (suture §2).
-// A supervisor's services also follow OTP (otp-supervisor.md §1): their
+//    its services until the backoff pause ends (as suture does).
+// A supervisor's services also follow OTP: their
 // restart type decides whether an end restarts at all, the strategy which
 // siblings restart with a failed one (a group: stopped in reverse, started
 // in order, counted once), the restart intensity when the supervisor gives
@@ -81,12 +81,20 @@ struct engine_options {
   std::shared_ptr<const event_hook> hook; // null: the default (logging) hook
 };
 
+// Who hears how a run ended, once, on the engine's thread or in its cleanup:
+// a tree's handle, a standalone supervisor's handle, or the parent engine of
+// a hosted supervisor (it reads the report when it handles our exit).
+class run_owner {
+public:
+  virtual ~run_owner() = default;
+  virtual void hand_over(const caf::error& reason, std::vector<unstopped_child> hung) = 0;
+};
+
 struct engine : std::enable_shared_from_this<engine> {
   caf::event_based_actor* self = nullptr;
   engine_options opts;
-  std::shared_ptr<tree_shared> tree_end;   // role: tree
-  std::shared_ptr<supervisor_shared> reg;  // role: supervisor
-  std::optional<context> host;             // role: hosted supervisor
+  std::unique_ptr<run_owner> owner;        // hears the end of the run
+  std::shared_ptr<supervisor_shared> reg;  // a supervisor's registry; null: a tree
   std::unique_ptr<node> root;
   std::unordered_map<uint64_t, node*> by_id;
   using addr_map = std::unordered_map<caf::actor_addr, node*, addr_hash>;
@@ -149,11 +157,17 @@ inline caf::actor_clock::time_point now(engine& e) {
 
 // -- lifecycle.cpp: a node's life ---------------------------------------------
 
-// Publishes n's state to the name table, the registry and on_state (the one
-// writer of a child's published state).
+// What changed about a node, for publish().
+enum class news : uint8_t {
+  started, ///< a new incarnation runs (listed NEW, with its actor)
+  state,   ///< its state changed (and, the first time after an exit, the exit)
+  exit,    ///< it exited and no state change listed that yet
+  fate,    ///< its disposition changed (parked, retired, back to normal)
+};
+// The one writer of a child's published state (name table, registry, on_state).
+void publish(engine& e, node& n, news what);
+// n.state = s, published.
 void set_state(engine& e, node& n, node_state s);
-// An exit that no state change published yet.
-void publish_exit(engine& e, node& n);
 // A new node under `parent` (null: the top node); `id` 0: the next free one.
 node* make_node(engine& e, node* parent, std::string name, runnable body, uint64_t id = 0);
 // A node for a registered service, under the supervisor's top node.
@@ -195,8 +209,6 @@ void apply_strategy(engine& e, node& n);
 // -- shutdown.cpp: stopping children, the end of a run -------------------------
 
 std::vector<unstopped_child> running_report(const engine& e, bool blocking_only);
-// Hands the end of a run to the role's owner (handle or parent).
-void hand_over(engine& e, const caf::error& reason, std::vector<unstopped_child> hung);
 void finish(engine& e, std::vector<unstopped_child> hung);
 void maybe_finish(engine& e);
 void arm_shutdown(engine& e, node& n);

@@ -34,7 +34,7 @@ void report_failed(engine& e, node& n, caf::error reason, bool restarting) {
 // that are neither idle nor leaving): auto_shutdown::all_significant.
 bool significant_left(const engine& e, const node& n) {
   for (auto& c : e.root->children())
-    if (c.get() != &n && c->entry && c->entry->significant && !c->idle && !c->stopped_for_good)
+    if (c.get() != &n && c->entry && c->entry->significant && c->fate != disposition::parked && c->fate != disposition::retired)
       return true;
   return false;
 }
@@ -56,18 +56,19 @@ child_rules rules_of(const engine& e, const node& n) {
 }
 
 // What the engine knows about n's exit, for decide().
-exit_facts facts_of(const engine& e, const node& n, const caf::error& reason, bool done) {
+exit_facts facts_of(const engine& e, const node& n, const caf::error& reason, bool done,
+                    bool up) {
   exit_facts f{reason};
   f.signaled_done = done;
   f.cancelled = n.cancelled;
-  f.up = n.up;
+  f.up = up;
   f.initial_start = e.initial_start;
   f.manual = n.manual;
-  f.held = n.held;
-  f.terminating = n.terminating;
-  f.removing = n.removing;
+  f.held = n.fate == disposition::held;
+  f.terminating = n.fate == disposition::terminating;
+  f.removing = n.fate == disposition::removed;
   f.stopping = e.stopping;
-  if (n.entry && !n.up) { // asked only where it can matter: a lock section
+  if (n.entry && !up) { // asked only where it can matter: a lock section
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     f.start_awaited = e.reg->awaited_locked(n.entry->id);
   }
@@ -97,13 +98,14 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
   set_state(e, n, d.state);
   if (d.pause)
     begin_pause(e);
+  if (n.fate == disposition::terminating)
+    n.fate = disposition::normal; // its terminate_child is over; the verdict says what now
   switch (d.child) {
     case verdict::park: park(e, n); break;
-    case verdict::stay_down: n.stopped_for_good = true; break;
+    case verdict::stay_down: n.fate = disposition::retired; break;
     case verdict::remove: leave(e, n); break;
     default: break; // restarts are started below, after the event
   }
-  n.terminating = false;
   caf::error start_error;
   if (d.start_failed) {
     auto text = n.dn + ": " + render(reason ? reason : make_error(errc::returned_without_done));
@@ -134,8 +136,8 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
 }
 
 // A child exited: gather the facts, decide, carry out.
-void child_exited(engine& e, node& n, caf::error reason, bool done) {
-  auto d = decide(facts_of(e, n, reason, done), rules_of(e, n), e.counters, now(e));
+void child_exited(engine& e, node& n, caf::error reason, bool done, bool up) {
+  auto d = decide(facts_of(e, n, reason, done, up), rules_of(e, n), e.counters, now(e));
   carry_out(e, n, d, std::move(reason));
 }
 
@@ -146,7 +148,14 @@ void on_exit(engine& e, caf::down_msg& msg) {
   auto& n = *i->second;
   e.spare_addr = e.by_addr.extract(i); // kept for the replacement's start()
   e.exit_now = e.self->clock().now();
-  n.running = false;
+  // Whether its start had completed: it reported up, or it is an unfollowed
+  // restart whose actor marked itself up.
+  bool up = n.run == run_state::up
+            || (n.run == run_state::running
+                && n.inc->progress.load(std::memory_order_acquire) == incarnation::up);
+  if (n.run == run_state::starting)
+    --e.pending_up; // it ended before it was up
+  n.run = run_state::idle;
   // The dead actor (and, through its context, its incarnation) is destroyed
   // when this handler returns, after a replacement was spawned: as a bare
   // supervisor overwriting its handle, not on the restart's critical path.
@@ -163,13 +172,8 @@ void on_exit(engine& e, caf::down_msg& msg) {
   n.exit_unlisted = true;
   if (e.starting == n.id)
     e.starting = 0;
-  // An untracked restart that was up: still `up`, for start_failure().
-  if (!n.up && !n.tracked && n.inc->progress.load(std::memory_order_acquire) == incarnation::up)
-    n.up = true;
-  if (n.tracked && !n.up)
-    --e.pending_up; // it ended before it was up
-  child_exited(e, n, std::move(msg.reason), done);
-  publish_exit(e, n);
+  child_exited(e, n, std::move(msg.reason), done, up);
+  publish(e, n, news::exit);
   if (e.stopping)
     stop_in_order(e, e.stop_order);
   else if (!e.group_stop.empty())

@@ -14,36 +14,41 @@
 
 namespace supervise::detail::core {
 
-// Publishes n's state to the name table and the registry. The first change
-// after an exit also publishes the exit (no actor listed): one lock section
-// each, not two.
-void set_state(engine& e, node& n, node_state s) {
-  n.state = s;
+// The one writer of a child's published state: its name-table row, its
+// registry entry (what services(), which_children() and the handle's waits
+// read) and on_state, one lock section each. The first publication after an
+// exit also lists the exit (no actor), so an exit costs no section of its own.
+void publish(engine& e, node& n, news what) {
   bool exited = n.exit_unlisted; // (a bit-field: no std::exchange)
+  if (what == news::exit && !exited)
+    return; // published with a state change already
   n.exit_unlisted = false;
-  e.names->state(n.dn, &n, s, exited);
+  switch (what) {
+    case news::started: e.names->started(n.dn, &n, n.handle, n.number - 1, now(e)); break;
+    case news::state: e.names->state(n.dn, &n, n.state, exited); break;
+    case news::exit: e.names->down(n.dn, &n); break;
+    case news::fate: break;
+  }
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
-    n.entry->state = s;
-    n.entry->running = n.running;
-    n.entry->idle = n.idle;
-    if (exited)
-      n.entry->actor = nullptr;
+    auto& r = *n.entry;
+    r.state = n.state;
+    r.running = n.running();
+    r.idle = n.fate == disposition::parked;
+    r.actor = n.handle; // null once exited
+    r.restarts = n.number > 0 ? n.number - 1 : 0;
+    if (n.fate == disposition::retired)
+      r.removing = true; // unlisted now; the name stays taken until forget_service()
+    if (what == news::fate)
+      e.reg->cv.notify_all(); // a handle may wait for it to be parked
   }
-  if (e.opts.on_state)
-    e.opts.on_state(n.dn, s);
+  if (e.opts.on_state && (what == news::state || what == news::started))
+    e.opts.on_state(n.dn, n.state);
 }
 
-// An exit that no state change published (see set_state).
-void publish_exit(engine& e, node& n) {
-  if (!n.exit_unlisted)
-    return;
-  n.exit_unlisted = false;
-  e.names->down(n.dn, &n);
-  if (n.entry) {
-    std::lock_guard<std::mutex> guard{e.reg->mtx};
-    n.entry->actor = nullptr;
-  }
+void set_state(engine& e, node& n, node_state s) {
+  n.state = s;
+  publish(e, n, news::state);
 }
 
 // `id`: a service's registration id; 0: the next free one.
@@ -81,14 +86,14 @@ void drop_children(engine& e, node& n) {
 void request_stop(node& n) {
   if (n.inc && !n.inc->stop.load(std::memory_order_acquire)) // else told, or closed
     n.inc->request_stop();
-  if (n.running && n.body().is_event_based())
+  if (n.running() && n.body().is_event_based())
     caf::anon_send<caf::message_priority::high>(
       n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::user_shutdown});
 }
 
 // Kills an event-based child that did not honour its stop request in time.
 void kill(node& n) {
-  if (n.running && n.body().is_event_based())
+  if (n.running() && n.body().is_event_based())
     caf::anon_send<caf::message_priority::high>(
       n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::kill});
 }
@@ -106,7 +111,7 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
       [fn = body.blocking_body(), inc = std::move(inc)](caf::blocking_actor* a) {
         if (inc->reports)
           report_up(*inc);
-        context ctx{inc};
+        auto ctx = context_access::make(inc);
         caf::error result;
         if (inc->env->propagate_exceptions) {
           result = fn(ctx);
@@ -135,15 +140,14 @@ bool follows_start(const engine& e, const node& n) {
 // NEW (reset or fresh) -> running: a new incarnation gets a new actor.
 void start(engine& e, node& n) {
   n.number++;
-  n.up = false;
   n.timed_out = false;
   bool reports = n.entry && n.entry->ready == child_spec::ready_t::started;
   n.inc = std::make_shared<incarnation>(n.dn, n.id, n.number, e.env, reports);
   // A service's start is followed when something waits for it; a
   // healthy-ready one signals anyway. Otherwise (an automatic restart)
   // pump_starts() asks later if an ordered start comes to wait behind it.
-  n.tracked = n.entry && (!reports || follows_start(e, n));
-  if (reports && n.tracked)
+  bool followed = n.entry && (!reports || follows_start(e, n));
+  if (reports && followed)
     n.inc->progress.store(incarnation::wanted, std::memory_order_relaxed); // before the child runs
   // An event-based child's actor sends its down_msg itself (report_exit); a
   // blocking one is monitored: measured 30-35 us faster per blocking restart
@@ -151,7 +155,7 @@ void start(engine& e, node& n) {
   n.handle = spawn_runnable(e, n.body(), n.inc);
   if (n.body().is_blocking())
     e.self->monitor<caf::message_priority::high>(n.handle); // set after a quick death, still reports
-  n.running = true;
+  n.run = followed ? run_state::starting : run_state::running;
   n.exit_unlisted = false;
   n.state = node_state::new_;
   if (e.spare_addr) { // a restart: the exited child's entry, no allocation
@@ -162,18 +166,7 @@ void start(engine& e, node& n) {
   } else {
     e.by_addr.emplace(n.handle.address(), &n);
   }
-  // Listed as NEW with its new actor: one lock section each.
-  e.names->started(n.dn, &n, n.handle, n.number - 1, now(e));
-  if (n.entry) {
-    std::lock_guard<std::mutex> guard{e.reg->mtx};
-    n.entry->actor = n.handle;
-    n.entry->restarts = n.number - 1;
-    n.entry->state = node_state::new_;
-    n.entry->running = true;
-    n.entry->idle = n.idle;
-  }
-  if (e.opts.on_state)
-    e.opts.on_state(n.dn, node_state::new_);
+  publish(e, n, news::started); // listed as NEW with its new actor
   emit<child_started>(e, &n, [&](child_started& ev) { ev.incarnation = n.number; });
 }
 
@@ -185,12 +178,12 @@ void cancel(engine& e, node& n) {
   if (n.cancelled)
     return;
   n.cancelled = true;
-  if (!n.running)
+  if (!n.running())
     e.dirty.push_back(n.id); // stopped already: may restart without an exit
-  if (n.waiting) {
-    n.waiting = false; // the pending timer (or resume) finds nothing to start
+  if (n.waiting()) {
+    n.run = run_state::idle; // the pending timer (or resume) finds nothing to start
     set_state(e, n, node_state::canceled);
-  } else if (!n.running && n.state == node_state::new_) {
+  } else if (!n.running() && n.state == node_state::new_) {
     // Queued for its start (behind the service starting now): nothing to stop,
     // no state change to report, but it counts as stopped (is_ready), or a
     // group restart would wait for it forever.
@@ -223,21 +216,18 @@ node& make_service(engine& e, service_entry& entry) {
 // A service leaves for good (removed, do_not_restart, temporary): unlisted
 // now, forgotten (and its name free again) once its subtree has stopped.
 void leave(engine& e, node& n) {
-  if (n.stopped_for_good || n.removing)
+  if (n.fate == disposition::removed || n.fate == disposition::retired)
     return;
-  n.stopped_for_good = true;
+  n.fate = disposition::retired;
   e.leaving.push_back(&n);
-  std::lock_guard<std::mutex> guard{e.reg->mtx};
-  n.entry->removing = true; // the name stays taken until forget_service()
+  publish(e, n, news::fate);
 }
 
 // A service that ended cleanly and is kept without restarting (transient,
 // done, terminate_child): restart_child may start it again.
 void park(engine& e, node& n) {
-  n.idle = true;
-  std::lock_guard<std::mutex> guard{e.reg->mtx};
-  n.entry->idle = true;
-  e.reg->cv.notify_all();
+  n.fate = disposition::parked;
+  publish(e, n, news::fate);
 }
 
 // A removed or left service whose subtree has stopped: drop its node and its

@@ -77,6 +77,31 @@ struct node_tree {
   lazy_backoff delays;                          // services never back off per node
 };
 
+// Where a node's actor is in its life. Transitions: idle -> running or
+// starting (start), starting -> up (its up report), running -> starting (an
+// ordered start comes to wait behind it), any running one -> idle (its exit),
+// idle -> waiting (reset behind a backoff or pause) -> idle (cancelled) or a
+// start (the wait ended).
+enum class run_state : uint8_t {
+  idle,     ///< no actor: never started, stopped, or queued for its start
+  waiting,  ///< reset, waiting out its backoff or the supervisor's pause
+  running,  ///< its actor runs; nobody follows its start (a tree node, a restart)
+  starting, ///< its actor runs; its start is followed (counted in pending_up)
+  up,       ///< its actor runs and finished starting (a service)
+};
+
+// What becomes of a node once it stopped, besides the restart rules. Set by
+// requests and decisions, read by the restart selection: only `normal`
+// nodes are restarted by it.
+enum class disposition : uint8_t {
+  normal,      ///< the restart rules apply
+  held,        ///< a member of a pending group restart: the group starts it again
+  parked,      ///< kept down with its spec (a clean end, done, terminate_child)
+  terminating, ///< terminate_child asked it to stop: parked (or removed) at its exit
+  removed,     ///< remove/delete_child: forgotten once stopped; its end is no failure
+  retired,     ///< never restarted (do_not_restart, temporary, a failed start_child)
+};
+
 struct node {
   uint64_t id = 0;
   std::string dn; // (no copy of the name: nothing read it)
@@ -84,21 +109,14 @@ struct node {
   node* parent = nullptr;
   uint32_t group = no_group; // index into parent->tree groups
 
-  // Bit-fields: the state and fourteen flags in the word of `group` (per child).
+  // The state, the run state, the disposition and five flags in one word.
   node_state state : 8;
-  bool cancelled : 1;   // the context of this incarnation was cancelled
-  bool running : 1;     // an actor of this node is alive
-  bool waiting : 1;     // reset and waiting out a backoff
-  bool stopped_for_good : 1; // never restarted: do_not_restart, or a service leaving
-  bool removing : 1;    // a service being removed: forgotten once stopped
-  bool held : 1;        // member of a pending group restart (one_for_all...)
-  bool idle : 1;        // a kept service that is not to restart (transient)
-  bool up : 1;          // this incarnation finished starting
-  bool manual : 1;      // started by restart_child: a start failure parks it
-  bool terminating : 1; // terminate_child: parked once stopped
-  bool given_up : 1;    // a blocking child past its shutdown time (stop)
+  run_state run : 8;
+  disposition fate : 8;
+  bool cancelled : 1;   // the context of this incarnation was cancelled (Monogon)
+  bool manual : 1;      // started by restart_child: a failed start parks it
+  bool given_up : 1;    // a blocking child past its shutdown time (counted in given_up)
   bool timed_out : 1;   // its stop_timed_out event was emitted
-  bool tracked : 1;     // the engine follows this start (pending_up, mark_up)
   bool exit_unlisted : 1; // exited; the name table and registry not told yet
   uint64_t number = 0;     // incarnation counter
   service_entry* entry = nullptr; // a supervisor's service: its registration
@@ -106,13 +124,15 @@ struct node {
   caf::actor handle;       // strong: a child without one exits 'unreachable'
 
   node()
-    : state(node_state::new_), cancelled(false), running(false), waiting(false),
-      stopped_for_good(false), removing(false), held(false), idle(false), up(false), manual(false),
-      terminating(false), given_up(false), timed_out(false), tracked(false),
-      exit_unlisted(false) {}
+    : state(node_state::new_), run(run_state::idle), fate(disposition::normal),
+      cancelled(false), manual(false), given_up(false), timed_out(false), exit_unlisted(false) {}
   // The runnable: a service's lives in its registration (no 64 B copy).
   const runnable& body() const { return entry ? entry->body : tree.view().body; }
   const std::vector<std::unique_ptr<node>>& children() const { return tree.view().children; }
+  // What the restart selection reads (restart_selection.hpp).
+  bool running() const noexcept { return run >= run_state::running; }
+  bool waiting() const noexcept { return run == run_state::waiting; }
+  bool stays_down() const noexcept { return fate != disposition::normal; }
 };
 
 // CAF's std::hash<actor_addr> is not noexcept, so the table would cache it in

@@ -4,6 +4,7 @@
 #include <caf/all.hpp>
 
 #include "incarnation.hpp"
+#include "supervise/context.hpp"
 #include "supervisor_shared.hpp"
 
 namespace supervise::detail::core {
@@ -47,7 +48,7 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
   auto& n = *i->second;
   if (auto* t = n.tree.ptr())
     t->delays.reset(); // healthy and done both reset the backoff
-  if (static_cast<signal_type>(s) == signal_type::healthy && n.running) {
+  if (static_cast<signal_type>(s) == signal_type::healthy && n.running()) {
     set_state(e, n, node_state::healthy);
     if (n.entry && n.entry->ready == child_spec::ready_t::healthy)
       mark_up(e, n);
@@ -57,11 +58,9 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
 // The backoff of node `id` ran out: start it unless it was cancelled since.
 void on_backoff_over(engine& e, uint64_t id, uint64_t token) {
   auto i = e.by_id.find(id);
-  if (i == e.by_id.end() || !i->second->waiting || i->second->tree.view().timer != token)
+  if (i == e.by_id.end() || !i->second->waiting() || i->second->tree.view().timer != token)
     return;
-  auto& n = *i->second;
-  n.waiting = false;
-  start(e, n);
+  start(e, *i->second);
 }
 
 // -- requests from a supervisor handle ----------------------------------------------
@@ -99,9 +98,9 @@ void on_add(engine& e, uint32_t service) {
 // forgotten once its subtree has stopped.
 void on_remove(engine& e, uint32_t service) {
   auto* n = service_node(e, service);
-  if (!n || n->removing)
+  if (!n || n->fate == disposition::removed || n->fate == disposition::retired)
     return;
-  n->removing = true;
+  n->fate = disposition::removed; // over held, parked or terminating
   e.leaving.push_back(n);
   cancel(e, *n);
   arm_shutdown(e, *n);
@@ -113,11 +112,11 @@ void on_remove(engine& e, uint32_t service) {
 // temporary child's goes).
 void on_terminate(engine& e, uint32_t service) {
   auto* sn = service_node(e, service);
-  if (!sn || sn->removing || e.stopping)
+  if (!sn || sn->fate == disposition::removed || sn->fate == disposition::retired || e.stopping)
     return;
   auto& n = *sn;
-  if (n.running) {
-    n.terminating = true;
+  if (n.running()) {
+    n.fate = disposition::terminating;
     cancel(e, n);
     arm_shutdown(e, n);
     return;
@@ -137,14 +136,11 @@ void on_restart(engine& e, uint32_t service) {
   if (!sn || e.stopping)
     return;
   auto& n = *sn;
-  if (n.running || !n.idle)
+  if (n.running() || n.fate != disposition::parked)
     return;
-  n.idle = false;
+  n.fate = disposition::normal;
   n.manual = true;
-  {
-    std::lock_guard<std::mutex> guard{e.reg->mtx};
-    n.entry->idle = false;
-  }
+  publish(e, n, news::fate);
   drop_children(e, n);
   n.cancelled = false;
   n.inc.reset();

@@ -39,9 +39,9 @@ void select_restarts(engine& e, uint64_t exited) {
     if (i == e.by_id.end())
       return; // forgotten since
     auto* x = highest_restartable(*i->second);
-    // Group members wait for their group; idle ones stay down.
-    if (x && !x->held && !x->idle
-        && std::find(selected.begin(), selected.end(), x) == selected.end())
+    // (Group members wait for their group, parked ones stay down: neither
+    // is restartable.)
+    if (x && std::find(selected.begin(), selected.end(), x) == selected.end())
       selected.push_back(x);
   };
   if (exited != 0)
@@ -63,7 +63,7 @@ void select_restarts(engine& e, uint64_t exited) {
     auto members = std::move(e.group_restart);
     e.group_restart.clear();
     for (auto* m : members) {
-      m->held = false;
+      m->fate = disposition::normal;
       reschedule(e, *m);
     }
   }
@@ -85,7 +85,7 @@ void reschedule(engine& e, node& n) {
   if (n.entry) {
     if (e.counters.paused) {
       // During the supervisor's pause: queued until it resumes.
-      n.waiting = true;
+      n.run = run_state::waiting;
       e.resume_queue.push_back(n.id);
       set_state(e, n, node_state::new_);
     } else {
@@ -100,12 +100,12 @@ void reschedule(engine& e, node& n) {
   logger{n.dn, e.opts.sink}.info("restarting after backoff of {} ms",
                                  std::chrono::duration_cast<std::chrono::milliseconds>(delay)
                                    .count());
-  n.waiting = true;
+  n.run = run_state::waiting;
   auto timer = n.tree.get().timer = e.next_timer++;
   e.self->delayed_send(e.self, delay, start_atom::value, n.id, timer);
 }
 
-// -- strategies (OTP §1.2) ------------------------------------------------------------
+// -- strategies (OTP) ---------------------------------------------------------
 
 
 // Service `n` failed and restarts: under one_for_all / rest_for_one the other
@@ -123,9 +123,9 @@ void apply_strategy(engine& e, node& n) {
     from = std::find_if(kids.begin(), kids.end(), [&](auto& c) { return c.get() == &n; });
   for (auto it = from; it != kids.end(); ++it) {
     auto& m = **it;
-    if (m.removing || m.stopped_for_good || m.idle || m.held)
-      continue;
-    m.held = true;
+    if (m.fate != disposition::normal)
+      continue; // held already, parked, being terminated, removed or retired
+    m.fate = disposition::held;
     e.group_restart.push_back(&m);
     if (&m != &n)
       e.group_stop.push_back(m.id); // stopped last-started first

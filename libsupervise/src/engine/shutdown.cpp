@@ -39,28 +39,13 @@ caf::error end_reason(const engine& e) {
   return e.final_error;
 }
 
-// The end of a run goes where its owner looks: a hosted supervisor's parent
-// engine reads the report when it handles our exit; a standalone
-// supervisor's and a tree's handle wake up.
-void hand_over(engine& e, const caf::error& reason, std::vector<unstopped_child> hung) {
-  if (e.host) {
-    auto& inc = e.host->impl();
-    std::lock_guard<std::mutex> guard{inc.mtx};
-    inc.unstopped() = std::move(hung);
-  } else if (e.reg) {
-    e.reg->finish(reason, std::move(hung));
-  } else {
-    e.tree_end->finish(reason, hung);
-  }
-}
-
 // The end of a run: publish the result where its owner looks, then quit.
 void finish(engine& e, std::vector<unstopped_child> hung) {
   if (e.finished)
     return;
   e.finished = true;
   auto reason = end_reason(e);
-  hand_over(e, reason, std::move(hung));
+  e.owner->hand_over(reason, std::move(hung));
   e.self->quit(reason);
 }
 
@@ -75,7 +60,7 @@ void maybe_finish(engine& e) {
 // `timeout`, nothing for `infinity`. A blocking child cannot be killed:
 // brutal_kill gives up on it at once.
 void arm_shutdown(engine& e, node& n) {
-  if (!n.running)
+  if (!n.running())
     return;
   auto sh = n.entry ? n.entry->shutdown() : shutdown_spec::after(e.opts.stop_timeout);
   switch (sh.kind) {
@@ -109,20 +94,20 @@ void stop_in_order(engine& e, std::vector<uint64_t>& order) {
       cancel(e, n);
       arm_shutdown(e, n);
     }
-    if (n.running && !n.given_up)
+    if (n.running() && !n.given_up)
       return; // wait for its exit
     order.pop_back();
   }
 }
 
 // The overall bound of a stop: the largest shutdown time among the
-// children (spec.timeout at least); none when one waits forever.
+// children (spec.stop_timeout at least); none when one waits forever.
 std::optional<std::chrono::nanoseconds> stop_deadline(const engine& e) {
   auto bound = e.opts.stop_timeout;
   if (!e.is_supervisor())
     return bound;
   for (auto& c : e.root->children()) {
-    if (!c->entry || !c->running)
+    if (!c->entry || !c->running())
       continue;
     auto sh = c->entry->shutdown();
     if (sh.kind == shutdown_spec::infinity)
@@ -196,7 +181,7 @@ void on_stop_timeout(engine& e) {
 // report, kill an event-based one, give up on a blocking one.
 void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   auto i = e.by_id.find(id);
-  if (i == e.by_id.end() || !i->second->running || i->second->number != number)
+  if (i == e.by_id.end() || !i->second->running() || i->second->number != number)
     return;
   auto& n = *i->second;
   if (n.timed_out)

@@ -14,8 +14,9 @@
 #include <caf/error.hpp>
 #include <caf/fwd.hpp>
 
-#include "supervise/supervisor.hpp"
-#include "supervise/tree.hpp"
+#include "supervise/child_info.hpp"
+#include "supervise/fwd.hpp" // context, tree_options: complete where used (engine.cpp, tree.cpp)
+#include "supervise/runnable.hpp"
 
 namespace supervise::detail {
 

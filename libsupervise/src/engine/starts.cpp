@@ -59,12 +59,12 @@ void pump_starts(engine& e) {
     }
     auto i = e.by_id.find(e.start_queue.front());
     e.start_queue.pop_front();
-    if (i == e.by_id.end() || i->second->running || i->second->cancelled
-        || i->second->removing || i->second->stopped_for_good)
+    if (i == e.by_id.end() || i->second->running() || i->second->cancelled
+        || i->second->fate == disposition::removed || i->second->fate == disposition::retired)
       continue; // gone or stopped since it was queued
     auto& n = *i->second;
     start(e, n);
-    if (n.tracked)
+    if (n.run == run_state::starting)
       ++e.pending_up;
     if (!parallel)
       e.starting = n.id; // ordered: the next one when this one is up
@@ -85,12 +85,12 @@ void pump_starts(engine& e) {
 // The starting service is up: wake a start_child/restart_child caller, start
 // the next one.
 void mark_up(engine& e, node& n) {
-  if (n.up)
-    return;
-  n.up = true;
-  n.manual = false;
-  if (n.tracked)
+  if (!n.running() || n.run == run_state::up)
+    return; // exited since, or up already
+  if (n.run == run_state::starting)
     --e.pending_up;
+  n.run = run_state::up;
+  n.manual = false;
   if (n.entry) {
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     e.reg->settle_locked(n.entry->id); // a start_child/restart_child caller
@@ -107,9 +107,9 @@ void follow_start(engine& e, uint64_t id) {
   if (i == e.by_id.end())
     return;
   auto& n = *i->second;
-  if (n.tracked || n.up || !n.running || !n.inc)
-    return;
-  n.tracked = true;
+  if (n.run != run_state::running || !n.inc)
+    return; // followed or up already, or not running
+  n.run = run_state::starting;
   ++e.pending_up;
   if (n.inc->want_up())
     mark_up(e, n);
@@ -117,7 +117,7 @@ void follow_start(engine& e, uint64_t id) {
 
 void on_up(engine& e, uint64_t id, uint64_t number) {
   auto i = e.by_id.find(id);
-  if (i != e.by_id.end() && i->second->number == number && i->second->running)
+  if (i != e.by_id.end() && i->second->number == number && i->second->running())
     mark_up(e, *i->second);
 }
 
@@ -125,8 +125,8 @@ void on_up(engine& e, uint64_t id, uint64_t number) {
 // start failure.
 void on_start_timeout(engine& e, uint64_t id, uint64_t number) {
   auto i = e.by_id.find(id);
-  if (i == e.by_id.end() || i->second->number != number || !i->second->running
-      || i->second->up)
+  if (i == e.by_id.end() || i->second->number != number || !i->second->running()
+      || i->second->run == run_state::up)
     return;
   request_stop(*i->second);
   kill(*i->second);
@@ -143,8 +143,8 @@ void on_resume(engine& e, uint64_t token) {
   e.resume_queue.clear();
   for (auto id : queue) {
     auto i = e.by_id.find(id);
-    if (i != e.by_id.end() && i->second->waiting) { // not cancelled or removed since
-      i->second->waiting = false;
+    if (i != e.by_id.end() && i->second->waiting()) { // not cancelled or removed since
+      i->second->run = run_state::idle;
       enqueue_start(e, *i->second);
     }
   }
