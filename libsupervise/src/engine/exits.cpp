@@ -4,6 +4,7 @@
 #include <caf/all.hpp>
 
 #include "detail/restart_policy.hpp"
+#include "engine/child_kind.hpp"
 #include "engine/events.hpp"
 #include "incarnation.hpp"
 #include "supervisor_shared.hpp"
@@ -37,22 +38,6 @@ bool significant_left(const engine& e, const node& n) {
     if (c.get() != &n && c->entry && c->entry->significant && c->fate != disposition::parked && c->fate != disposition::retired)
       return true;
   return false;
-}
-
-// The rules `n` runs under: a tree node's, or its supervisor's for a service.
-child_rules rules_of(const engine& e, const node& n) {
-  child_rules r;
-  if (!n.entry)
-    return r;
-  auto& sp = e.reg->sp;
-  r.role = child_role::service;
-  r.restart = n.entry->restart;
-  r.significant = n.entry->significant;
-  r.strategy = sp.strategy;
-  r.shutdown_when = sp.shutdown_when;
-  r.failure_decay = sp.failure_decay;
-  r.failure_threshold = sp.failure_threshold;
-  return r;
 }
 
 // What the engine knows about n's exit, for decide().
@@ -122,14 +107,9 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
       report_stopped(e, n, std::move(reason), d.child == verdict::remove);
     reason = std::move(escalated);
   }
-  if (d.child == verdict::restart_group && !n.entry) {
-    cancel(e, n); // a tree node: its subtree and its run_group go down
-    cancel_group(e, n);
-  } else if (d.child == verdict::restart_group || d.child == verdict::restart) {
-    if (n.entry)
-      apply_strategy(e, n); // a service: its strategy's siblings stop too
-    else
-      cancel(e, n); // a canceled tree node: already cancelled
+  if (d.child == verdict::restart || d.child == verdict::restart_group) {
+    n.backoff_pending = d.backoff;
+    kind_of(n).take_down(e, n, d.child == verdict::restart_group);
   }
   if (d.stop != escalation::none)
     begin_stop(e, escalation_error(e, n, d.stop, reason, start_error));
@@ -137,7 +117,7 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
 
 // A child exited: gather the facts, decide, carry out.
 void child_exited(engine& e, node& n, caf::error reason, bool done, bool up) {
-  auto d = decide(facts_of(e, n, reason, done, up), rules_of(e, n), e.counters, now(e));
+  auto d = decide(facts_of(e, n, reason, done, up), kind_of(n).rules(e, n), e.counters, now(e));
   carry_out(e, n, d, std::move(reason));
 }
 

@@ -109,7 +109,7 @@ struct node {
   node* parent = nullptr;
   uint32_t group = no_group; // index into parent->tree groups
 
-  // The state, the run state, the disposition and five flags in one word.
+  // The state, the run state, the disposition and six flags in one word.
   node_state state : 8;
   run_state run : 8;
   disposition fate : 8;
@@ -118,6 +118,7 @@ struct node {
   bool given_up : 1;    // a blocking child past its shutdown time (counted in given_up)
   bool timed_out : 1;   // its stop_timed_out event was emitted
   bool exit_unlisted : 1; // exited; the name table and registry not told yet
+  bool backoff_pending : 1; // its restart waits for its own backoff (a failed tree node)
   uint64_t number = 0;     // incarnation counter
   service_entry* entry = nullptr; // a supervisor's service: its registration
   std::shared_ptr<incarnation> inc;
@@ -125,7 +126,8 @@ struct node {
 
   node()
     : state(node_state::new_), run(run_state::idle), fate(disposition::normal),
-      cancelled(false), manual(false), given_up(false), timed_out(false), exit_unlisted(false) {}
+      cancelled(false), manual(false), given_up(false), timed_out(false), exit_unlisted(false),
+      backoff_pending(false) {}
   // The runnable: a service's lives in its registration (no 64 B copy).
   const runnable& body() const { return entry ? entry->body : tree.view().body; }
   const std::vector<std::unique_ptr<node>>& children() const { return tree.view().children; }

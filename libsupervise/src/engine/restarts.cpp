@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "detail/restart_selection.hpp"
+#include "engine/child_kind.hpp"
 #include "supervisor_shared.hpp"
 
 namespace supervise::detail::core {
@@ -69,40 +70,14 @@ void select_restarts(engine& e, uint64_t exited) {
   }
 }
 
-// DEAD/CANCELED/DONE -> NEW: reset now; start now, after the node's backoff
-// (a DEAD tree node), or in the start queue (a service; held back while the
-// supervisor's backoff pause lasts).
+// DEAD/CANCELED/DONE -> NEW: reset now, then its kind starts it (now,
+// after its backoff, or through the start queue).
 void reschedule(engine& e, node& n) {
-  std::chrono::nanoseconds delay{0};
-  if (n.state == node_state::dead && !n.entry) {
-    std::uniform_real_distribution<double> uniform{0.0, 1.0};
-    delay = n.tree.get().delays.next(e.opts.backoff, uniform(e.rng));
-  }
   drop_children(e, n);
   n.cancelled = false;
   n.inc.reset();
   n.state = node_state::new_;
-  if (n.entry) {
-    if (e.counters.paused) {
-      // During the supervisor's pause: queued until it resumes.
-      n.run = run_state::waiting;
-      e.resume_queue.push_back(n.id);
-      set_state(e, n, node_state::new_);
-    } else {
-      enqueue_start(e, n);
-    }
-    return;
-  }
-  if (delay.count() == 0) {
-    start(e, n);
-    return;
-  }
-  logger{n.dn, e.opts.sink}.info("restarting after backoff of {} ms",
-                                 std::chrono::duration_cast<std::chrono::milliseconds>(delay)
-                                   .count());
-  n.run = run_state::waiting;
-  auto timer = n.tree.get().timer = e.next_timer++;
-  e.self->delayed_send(e.self, delay, start_atom::value, n.id, timer);
+  kind_of(n).restart(e, n);
 }
 
 // -- strategies (OTP) ---------------------------------------------------------

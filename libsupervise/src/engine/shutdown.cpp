@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "engine/child_kind.hpp"
 #include "engine/events.hpp"
 #include "detail/restart_selection.hpp"
 #include "supervisor_shared.hpp"
@@ -62,7 +63,7 @@ void maybe_finish(engine& e) {
 void arm_shutdown(engine& e, node& n) {
   if (!n.running())
     return;
-  auto sh = n.entry ? n.entry->shutdown() : shutdown_spec::after(e.opts.stop_timeout);
+  auto sh = kind_of(n).shutdown(e, n);
   switch (sh.kind) {
     case shutdown_spec::brutal_kill:
       kill(n);
@@ -188,7 +189,7 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
     return; // the overall stop timeout came first
   n.timed_out = true; // (a bit-field: no std::exchange)
   emit<stop_timed_out>(e, &n, [&](stop_timed_out& ev) {
-    ev.timeout = n.entry ? n.entry->shutdown_time : e.opts.stop_timeout;
+    ev.timeout = kind_of(n).shutdown(e, n).time;
   });
   kill(n);
   if (n.body().is_blocking() && !n.given_up) {
