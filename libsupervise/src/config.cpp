@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <caf/actor_system_config.hpp>
@@ -54,36 +55,46 @@ struct reader {
     problem(name, caf::to_string(v), want);
   }
 
-  caf::timespan duration(std::string_view name, caf::timespan dflt) {
+  // One key: the default when unset; `get` returns the value, or nullopt
+  // when the key holds another type (reported, naming what was `expected`).
+  template <class T, class Get>
+  T read(std::string_view name, T dflt, Get get, const char* expected) {
     auto v = raw(name);
     if (v == nullptr)
       return dflt;
-    if (auto x = caf::get_if<caf::timespan>(v))
+    if (std::optional<T> x = get(*v))
       return *x;
-    wrong_type(name, *v, "expected a duration such as 250ms or 10s");
+    wrong_type(name, *v, expected);
     return dflt;
+  }
+
+  caf::timespan duration(std::string_view name, caf::timespan dflt) {
+    auto get = [](const caf::config_value& v) -> std::optional<caf::timespan> {
+      if (auto x = caf::get_if<caf::timespan>(&v))
+        return *x;
+      return std::nullopt;
+    };
+    return read(name, dflt, get, "expected a duration such as 250ms or 10s");
   }
 
   double real(std::string_view name, double dflt) {
-    auto v = raw(name);
-    if (v == nullptr)
-      return dflt;
-    if (auto x = caf::get_if<double>(v))
-      return *x;
-    if (auto x = caf::get_if<int64_t>(v))
-      return static_cast<double>(*x);
-    wrong_type(name, *v, "expected a number");
-    return dflt;
+    auto get = [](const caf::config_value& v) -> std::optional<double> {
+      if (auto x = caf::get_if<double>(&v))
+        return *x;
+      if (auto x = caf::get_if<int64_t>(&v))
+        return static_cast<double>(*x);
+      return std::nullopt;
+    };
+    return read(name, dflt, get, "expected a number");
   }
 
   uint64_t unsigned_integer(std::string_view name, uint64_t dflt) {
-    auto v = raw(name);
-    if (v == nullptr)
-      return dflt;
-    if (auto x = caf::get_if<int64_t>(v); x && *x >= 0)
-      return static_cast<uint64_t>(*x);
-    wrong_type(name, *v, "expected an integer >= 0");
-    return dflt;
+    auto get = [](const caf::config_value& v) -> std::optional<uint64_t> {
+      if (auto x = caf::get_if<int64_t>(&v); x && *x >= 0)
+        return static_cast<uint64_t>(*x);
+      return std::nullopt;
+    };
+    return read(name, dflt, get, "expected an integer >= 0");
   }
 
   // The sink for log-level: null when unset.

@@ -285,16 +285,25 @@ caf::error supervisor::delete_child(const std::string& id) {
   return {};
 }
 
-caf::expected<std::vector<child_info>> supervisor::which_children() const {
-  std::lock_guard<std::mutex> guard{shared_->mtx};
-  if (auto err = check_running(*shared_))
+// The listed services (not being removed) of a running supervisor, each as
+// `row(id, entry)` makes it; not_running when it does not run.
+template <class Row, class Make>
+caf::expected<std::vector<Row>> listed(const detail::supervisor_shared& sh, Make row) {
+  std::lock_guard<std::mutex> guard{sh.mtx};
+  if (auto err = check_running(sh))
     return err;
-  std::vector<child_info> out;
-  for (auto& [id, e] : shared_->services)
+  std::vector<Row> out;
+  for (auto& [id, e] : sh.services)
     if (!e.removing)
-      out.push_back({e.name, shared_->dn_of(e), e.actor, e.state, e.type, e.restart, e.restarts,
-                     e.idle});
+      out.push_back(row(id, e));
   return out;
+}
+
+caf::expected<std::vector<child_info>> supervisor::which_children() const {
+  return listed<child_info>(*shared_, [this](uint32_t, const detail::service_entry& e) {
+    return child_info{e.name, shared_->dn_of(e), e.actor, e.state, e.type, e.restart,
+                      e.restarts, e.idle};
+  });
 }
 
 caf::expected<child_counts> supervisor::count_children() const {
@@ -356,15 +365,9 @@ caf::error supervisor::remove_and_wait(service_token t, std::chrono::nanoseconds
 }
 
 caf::expected<std::vector<service_info>> supervisor::services() const {
-  std::lock_guard<std::mutex> guard{shared_->mtx};
-  if (auto err = check_running(*shared_))
-    return err;
-  std::vector<service_info> out;
-  for (auto& [id, entry] : shared_->services)
-    if (!entry.removing)
-      out.push_back(
-        {service_token{shared_->id, id}, entry.name, shared_->dn_of(entry), entry.state});
-  return out;
+  return listed<service_info>(*shared_, [this](uint32_t id, const detail::service_entry& e) {
+    return service_info{service_token{shared_->id, id}, e.name, shared_->dn_of(e), e.state};
+  });
 }
 
 caf::error supervisor::start(std::chrono::nanoseconds wait_up) {

@@ -3,7 +3,8 @@
 
 namespace supervise {
 
-/// States of a node (Monogon's NodeState). See engine.cpp for transitions.
+/// States of a node (Monogon's NodeState): NEW -> HEALTHY -> DEAD, DONE or
+/// CANCELED (NEW may end directly); a restart resets the node to NEW.
 enum class node_state {
   new_,     ///< created or reset; its runnable may call run/run_group
   healthy,  ///< the runnable signalled healthy

@@ -18,13 +18,17 @@
 // which then exits with the same reason towards its parent (so termination
 // climbs), or with do_not_restart if spec.dont_propagate_termination.
 //
-// Threads: every member may be called from any thread, including an actor's
-// handler and an event hook; only wait(), wait_for() and remove_and_wait()
-// block, and those return errc::would_deadlock when called inside a hook.
+// Threads: every member may be called from any thread. These block the
+// caller: wait(), wait_for(), remove_and_wait(), start() with a wait_up,
+// start_child() and restart_child() (until the child is up, or their
+// timeout), terminate_child() (until the child stopped); each returns
+// errc::would_deadlock when called inside an event hook, and none should be
+// called from a CAF worker that the supervisor's children need. The others
+// never block.
 // Registration (names, tokens) lives in the handle, so add() never waits for
 // the supervisor's actor: calls cannot deadlock on a busy supervisor.
 //
-// Decisions on suture's quirks (suture-v4.md §6) are listed in README.md and
+// Decisions on suture's quirks are listed in README.md and
 // at each member below.
 #pragma once
 

@@ -1,9 +1,9 @@
 // supervise/tree.hpp — a supervision tree on a CAF actor system.
 //
 // `tree` spawns one supervisor actor that owns every node; each runnable is a
-// CAF actor whose exit it hears as a high-priority down_msg (engine.cpp
-// explains why not a link). A
-// tree node may host a `supervisor` (supervisor.hpp): run(ctx, "name",
+// CAF actor whose exit it hears as a high-priority down_msg (not through a
+// CAF link: a `kill` exit would bypass the supervisor's exit handler). A tree
+// node may host a `supervisor` (supervisor.hpp): run(ctx, "name",
 // sup.as_runnable()). The root node is named "root". The tree runs until
 // stop() (or a terminate_tree exit); wait() returns its final error.
 #pragma once
