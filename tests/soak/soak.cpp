@@ -1,4 +1,4 @@
-// supervise-soak — chaos soak of a three-level supervision tree (issue 7.1).
+// supervise-soak — chaos soak of a three-level supervision tree.
 //
 //   supervise-soak --seconds=10 --seed=1 --children=10000 --blocking=50 --min-rate=10000
 //

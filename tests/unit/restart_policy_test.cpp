@@ -89,7 +89,7 @@ const row table[] = {
   {"monogon: cancelled, killed",              tree, perm, ofo, end_::kill,          "C",  0, 0, -1, verdict::restart,       CANCELED, "",    no},
   {"monogon: cancelled, unreachable",         tree, perm, ofo, end_::unreachable,   "C",  0, 0, -1, verdict::restart,       CANCELED, "",    no},
   {"monogon: cancelled, other error is dead", tree, perm, ofo, end_::error,         "C",  0, 0, -1, verdict::restart_group, DEAD,     "FRB", no},
-  {"monogon: cancelled after done is done",   tree, perm, ofo, end_::done,          "C",  0, 0, -1, verdict::wait,          DONE,     "",    no},
+  {"monogon: done, then cancelled, restarts", tree, perm, ofo, end_::done,          "C",  0, 0, -1, verdict::restart,       DONE,     "",    no},
   {"ours: do_not_restart stays down",         tree, perm, ofo, end_::do_not_restart,"",   0, 0, -1, verdict::stay_down,     DONE,     "",    no},
   {"ours: terminate_tree stops the tree",     tree, perm, ofo, end_::terminate_tree,"",   0, 0, -1, verdict::wait,          CANCELED, "",    escalation::terminate_tree},
   {"monogon: stopping, failure no restart",   tree, perm, ofo, end_::error,         "S",  0, 0, -1, verdict::wait,          DEAD,     "F",   no},
@@ -103,7 +103,7 @@ const row table[] = {
   {"suture: at the threshold, no pause",      svc,  perm, ofo, end_::error,         "",   4, 0, -1, verdict::restart,       DEAD,     "FR",  no},
   {"suture: above the threshold, pause",      svc,  perm, ofo, end_::error,         "",   5, 0, -1, verdict::restart,       DEAD,     "FP",  no},
   {"suture: decayed failures, no pause",      svc,  perm, ofo, end_::error,         "",   8, 30,-1, verdict::restart,       DEAD,     "FR",  no},
-  {"suture: removed, not a failure",          svc,  perm, ofo, end_::error,         "R",  0, 0, -1, verdict::remove,        CANCELED, "",    no},
+  {"ours: removed, not a failure",            svc,  perm, ofo, end_::error,         "R",  0, 0, -1, verdict::remove,        CANCELED, "",    no},
   {"suture: stopping, not restarted",         svc,  perm, ofo, end_::error,         "S",  0, 0, -1, verdict::wait,          DEAD,     "F",   no},
   {"suture: stopping, do_not_restart",        svc,  perm, ofo, end_::do_not_restart,"S",  0, 0, -1, verdict::stay_down,     DONE,     "",    no},
   // OTP restart types.

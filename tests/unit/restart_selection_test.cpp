@@ -1,3 +1,8 @@
+// Which node restarts after a death: highest_restartable() against a
+// whole-tree walk on fake trees (a dead child restarts once its subtree has
+// stopped, only the highest restartable node restarts, a child of a
+// cancelled parent waits, done restarts only when cancelled, waiting and
+// stopped-for-good nodes are never selected). Pure: no actors.
 #include "detail/restart_selection.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -56,7 +61,7 @@ std::vector<std::string> selected(fake& root) {
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(restart_selection_suite)
+BOOST_AUTO_TEST_SUITE(restart_selection)
 
 BOOST_AUTO_TEST_CASE(highest_restartable_agrees_with_the_full_walk) {
   // The engine asks from the node an exit touched; the answer must be what

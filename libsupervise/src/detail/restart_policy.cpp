@@ -68,8 +68,8 @@ decision tree_rules(exit_kind k, const exit_facts& f) {
   if (f.stopping) // nothing restarts during a stop; a failure is still one
     return ends(verdict::wait, state_of(k), k == exit_kind::dead);
   switch (k) {
-    case exit_kind::done: // stays DONE; restarts only if cancelled later
-      return ends(verdict::wait, node_state::done);
+    case exit_kind::done: // DONE restarts only once cancelled (a sibling died)
+      return ends(f.cancelled ? verdict::restart : verdict::wait, node_state::done);
     case exit_kind::canceled: // restarts once its subtree stopped, if its parent lives
       return ends(verdict::restart, node_state::canceled);
     default: { // dead: its subtree and group go down, it restarts after its backoff

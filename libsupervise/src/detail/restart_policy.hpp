@@ -10,9 +10,9 @@
 //   2. terminate_tree stops the supervisor; do_not_restart keeps the child
 //      down (a service's spec goes);
 //   3. while the supervisor stops, nothing restarts;
-//   4. tree nodes (Monogon): DONE waits, CANCELED restarts once its subtree
-//      stopped, DEAD takes its subtree and group down and restarts after its
-//      backoff;
+//   4. tree nodes (Monogon): DONE waits (restarts if cancelled), CANCELED
+//      restarts once its subtree stopped, DEAD takes its subtree and group
+//      down and restarts after its backoff;
 //   5. services (OTP and suture): stopped by the supervisor -> as the stop
 //      asked; ended before up with a caller waiting -> a failed start; a
 //      clean end of a transient, any end of a temporary and a DONE -> kept

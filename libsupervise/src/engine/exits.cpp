@@ -31,11 +31,14 @@ void report_failed(engine& e, node& n, caf::error reason, bool restarting) {
   });
 }
 
-// Whether another significant service than `n` is still there (kept specs
-// that are neither idle nor leaving): auto_shutdown::all_significant.
+namespace {
+
+// Whether another significant service than `n` is still there (neither
+// parked nor retired): auto_shutdown::all_significant.
 bool significant_left(const engine& e, const node& n) {
   for (auto& c : e.root->children())
-    if (c.get() != &n && c->entry && c->entry->significant && c->fate != disposition::parked && c->fate != disposition::retired)
+    if (c.get() != &n && c->entry && c->entry->significant
+        && c->fate != disposition::parked && c->fate != disposition::retired)
       return true;
   return false;
 }
@@ -57,7 +60,8 @@ exit_facts facts_of(const engine& e, const node& n, const caf::error& reason, bo
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     f.start_awaited = e.reg->awaited_locked(n.entry->id);
   }
-  if (n.entry && n.entry->significant && e.reg->sp.shutdown_when == auto_shutdown::all_significant)
+  if (n.entry && n.entry->significant
+      && e.reg->sp.shutdown_when == auto_shutdown::all_significant)
     f.significant_left = significant_left(e, n);
   return f;
 }
@@ -117,9 +121,12 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
 
 // A child exited: gather the facts, decide, carry out.
 void child_exited(engine& e, node& n, caf::error reason, bool done, bool up) {
-  auto d = decide(facts_of(e, n, reason, done, up), kind_of(n).rules(e, n), e.counters, now(e));
+  auto facts = facts_of(e, n, reason, done, up);
+  auto d = decide(facts, kind_of(n).rules(e, n), e.counters, now(e));
   carry_out(e, n, d, std::move(reason));
 }
+
+} // namespace
 
 void on_exit(engine& e, caf::down_msg& msg) {
   auto i = e.by_addr.find(msg.source);

@@ -129,6 +129,8 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
   return e.self->spawn<event_runnable_actor>(body, std::move(inc));
 }
 
+namespace {
+
 // Whether a service's start gates something, so its up must be heard: the
 // initial batch (start() waits), a first start (start_child waits), a
 // restart_child, or an ordered start queued behind it.
@@ -136,6 +138,8 @@ bool follows_start(const engine& e, const node& n) {
   return e.initial_start || n.manual || n.number == 1
          || (e.reg->sp.strategy != strategy::simple_one_for_one && !e.start_queue.empty());
 }
+
+} // namespace
 
 // NEW (reset or fresh) -> running: a new incarnation gets a new actor.
 void start(engine& e, node& n) {
@@ -154,7 +158,7 @@ void start(engine& e, node& n) {
   // (bench row `blocking`), and a thread per child dwarfs a monitor's 48 B.
   n.handle = spawn_runnable(e, n.body(), n.inc);
   if (n.body().is_blocking())
-    e.self->monitor<caf::message_priority::high>(n.handle); // set after a quick death, still reports
+    e.self->monitor<caf::message_priority::high>(n.handle); // after a quick death: still reports
   n.run = followed ? run_state::starting : run_state::running;
   n.exit_unlisted = false;
   n.state = node_state::new_;

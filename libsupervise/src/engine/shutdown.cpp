@@ -1,4 +1,5 @@
-// engine/shutdown.cpp — stopping children: one by its shutdown spec, all in order, the end of a run.
+// engine/shutdown.cpp — stopping children: one by its shutdown spec, all in
+// order, and the end of a run.
 #include "engine/engine.hpp"
 
 #include <algorithm>
@@ -31,6 +32,8 @@ std::vector<unstopped_child> running_report(const engine& e, bool blocking_only)
   return out;
 }
 
+namespace {
+
 // What this run ends with towards its parent or its handle: the stop
 // reason, with a terminate_tree turned into do_not_restart when this
 // supervisor does not propagate termination.
@@ -39,6 +42,8 @@ caf::error end_reason(const engine& e) {
     return errc::do_not_restart;
   return e.final_error;
 }
+
+} // namespace
 
 // The end of a run: publish the result where its owner looks, then quit.
 void finish(engine& e, std::vector<unstopped_child> hung) {
@@ -101,6 +106,8 @@ void stop_in_order(engine& e, std::vector<uint64_t>& order) {
   }
 }
 
+namespace {
+
 // The overall bound of a stop: the largest shutdown time among the
 // children (spec.stop_timeout at least); none when one waits forever.
 std::optional<std::chrono::nanoseconds> stop_deadline(const engine& e) {
@@ -118,6 +125,8 @@ std::optional<std::chrono::nanoseconds> stop_deadline(const engine& e) {
   }
   return bound;
 }
+
+} // namespace
 
 // Stops every child and arms the overall stop timeout. A supervisor stops
 // its services one at a time in reverse start order (OTP), except under

@@ -1,6 +1,6 @@
 // tree_support.hpp — fixtures for tree tests: a state recorder that waits on
-// events (never sleeps), a remote-control runnable, and two actor systems:
-// real time, and CAF's test_coordinator with a manual clock.
+// events (never sleeps), a remote-control runnable, a group root, and two
+// actor systems: real time, and CAF's test_coordinator with a manual clock.
 #pragma once
 
 #include <chrono>
@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <boost/test/unit_test.hpp>
 
 #include <caf/all.hpp>
 
@@ -145,6 +147,19 @@ inline supervise::runnable spawns_more(recorder& rec, int levels) {
     rec.started(ctx.dn(), caf::actor{self});
     supervise::signal(ctx, supervise::signal_type::healthy);
     return {[](ping_atom) { return ping_atom::value; }};
+  };
+}
+
+/// The root of most tree tests: starts `children` as one group, signals
+/// healthy, then done, and returns: the root ends DONE, its children keep
+/// running.
+inline supervise::runnable group_root(supervise::child_list children) {
+  return [children](caf::event_based_actor*, supervise::context& ctx) -> caf::behavior {
+    auto err = supervise::run_group(ctx, children);
+    BOOST_REQUIRE(!err);
+    supervise::signal(ctx, supervise::signal_type::healthy);
+    supervise::signal(ctx, supervise::signal_type::done);
+    return {}; // return now: the root ends DONE, its children keep running
   };
 }
 

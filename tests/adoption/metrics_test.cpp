@@ -1,5 +1,6 @@
 // Metrics: counters fed by hand (exact Prometheus text with a fake clock),
-// then by a real tree and a hosted supervisor on the manual clock.
+// then by a real tree and a hosted supervisor on the manual clock. The suite
+// is named metrics, so the class is spelled supervise::metrics here.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -48,7 +49,7 @@ const node_metrics* find(const metrics_snapshot& s, const std::string& dn) {
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(metrics_suite)
+BOOST_AUTO_TEST_SUITE(metrics)
 
 BOOST_AUTO_TEST_CASE(failure_kinds) {
   BOOST_CHECK(classify_failure(caf::sec::runtime_error) == failure_kind::error);
@@ -62,7 +63,7 @@ BOOST_AUTO_TEST_CASE(failure_kinds) {
 
 BOOST_AUTO_TEST_CASE(counters_and_exact_prometheus_text) {
   fake_clock clk;
-  metrics m{clk.fn()};
+  supervise::metrics m{clk.fn()};
   std::vector<std::string> forwarded;
   auto on_state = m.on_state_hook(
     [&](const std::string& dn, node_state s) { forwarded.push_back(dn + " " + to_string(s)); });
@@ -151,7 +152,7 @@ BOOST_AUTO_TEST_CASE(label_escaping) {
 
 BOOST_AUTO_TEST_CASE(repeated_state_keeps_its_entry_time) {
   fake_clock clk;
-  metrics m{clk.fn()};
+  supervise::metrics m{clk.fn()};
   m.record("root", node_state::healthy);
   clk.now += 2s;
   m.record("root", node_state::healthy);
@@ -160,7 +161,7 @@ BOOST_AUTO_TEST_CASE(repeated_state_keeps_its_entry_time) {
 }
 
 BOOST_FIXTURE_TEST_CASE(fed_by_a_tree_and_a_hosted_supervisor, manual_fixture) {
-  metrics m;
+  supervise::metrics m;
   spec sp;
   sp.sink = [](log_level, std::string_view, std::string_view) {};
   sp.backoff_jitter = 0;

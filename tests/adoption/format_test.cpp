@@ -8,7 +8,7 @@
 
 using namespace supervise;
 
-BOOST_AUTO_TEST_SUITE(format_suite)
+BOOST_AUTO_TEST_SUITE(format)
 
 BOOST_AUTO_TEST_CASE(enums) {
   BOOST_CHECK_EQUAL(fmt::format("{}", errc::do_not_restart), "do_not_restart");

@@ -1,3 +1,7 @@
+// The tree-node backoff: the default sequence (500 ms, x1.5, capped at 60 s),
+// the jitter bounds, the cap applied to the base, reset() and the options
+// validation naming the bad field. Pure: no actors. The suite is named
+// backoff, so the class is spelled supervise::backoff here.
 #include "supervise/backoff.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -7,10 +11,10 @@
 using namespace std::chrono;
 using namespace supervise;
 
-BOOST_AUTO_TEST_SUITE(backoff_suite)
+BOOST_AUTO_TEST_SUITE(backoff)
 
 BOOST_AUTO_TEST_CASE(default_sequence_matches_monogon) {
-  backoff b; // 500 ms, x1.5, cap 60 s, jitter 0.5
+  supervise::backoff b; // 500 ms, x1.5, cap 60 s, jitter 0.5
   // With a sample of 0.5 the jitter is centred: the delay equals the base.
   std::vector<int64_t> want{500, 750, 1125, 1687, 2531};
   for (auto ms : want)
@@ -18,14 +22,14 @@ BOOST_AUTO_TEST_CASE(default_sequence_matches_monogon) {
 }
 
 BOOST_AUTO_TEST_CASE(jitter_bounds) {
-  backoff lo, hi;
+  supervise::backoff lo, hi;
   BOOST_CHECK(lo.next(0.0) == milliseconds(250));
   BOOST_CHECK(hi.next(0.999999) < milliseconds(750));
   BOOST_CHECK(hi.next(0.999999) > milliseconds(1124));
 }
 
 BOOST_AUTO_TEST_CASE(cap_applies_to_base) {
-  backoff b;
+  supervise::backoff b;
   for (int i = 0; i < 40; ++i)
     b.next(0.5);
   BOOST_CHECK(b.current_base() == seconds(60));
@@ -34,7 +38,7 @@ BOOST_AUTO_TEST_CASE(cap_applies_to_base) {
 }
 
 BOOST_AUTO_TEST_CASE(reset_returns_to_initial) {
-  backoff b;
+  supervise::backoff b;
   b.next(0.5);
   b.next(0.5);
   b.reset();
@@ -60,7 +64,7 @@ BOOST_AUTO_TEST_CASE(invalid_options_name_the_field) {
   o = {};
   o.initial = milliseconds(0); // explicit zero is honoured, not "default"
   BOOST_CHECK(!o.validate());
-  backoff zero{o};
+  supervise::backoff zero{o};
   BOOST_CHECK(zero.next(0.9) == nanoseconds(0));
 }
 

@@ -57,7 +57,7 @@ struct temp_file {
 
 } // namespace
 
-BOOST_AUTO_TEST_SUITE(config_suite)
+BOOST_AUTO_TEST_SUITE(config)
 
 BOOST_AUTO_TEST_CASE(defaults_when_nothing_is_set) {
   parsed p{{"prog"}};

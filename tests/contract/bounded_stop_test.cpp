@@ -1,4 +1,4 @@
-// Bounded stop (issue 7.3): stop() of a tree or a supervisor returns within
+// Bounded stop: stop() of a tree or a supervisor returns within
 // the largest shutdown timeout + 100 ms whatever the children do (ignore the
 // stop request, hang on their thread, take their time), reports exactly what
 // it could not stop, and the process can still exit. Real time: the bound is
@@ -29,7 +29,7 @@ namespace {
 // holds in shape (timeouts drive the stop), with room for the slowdown.
 constexpr auto slack = 1500ms;
 #else
-constexpr auto slack = 100ms; // the issue's allowance over the largest timeout
+constexpr auto slack = 100ms; // the allowance over the largest timeout
 #endif
 
 using ms = std::chrono::duration<double, std::milli>;
