@@ -3,7 +3,7 @@
 //
 // Every row measures libsupervise (public API only) and a bare-CAF baseline
 // written here by hand, each on a fresh actor_system built from the same CAF
-// options, and reports lib, bare, lib/bare, the target and PASS/MISS.
+// options, and reports lib, bare, lib/bare, the row's target and PASS/MISS.
 #pragma once
 
 #include <algorithm>

@@ -107,6 +107,7 @@ const row table[] = {
   {"suture: stopping, not restarted",         svc,  perm, ofo, end_::error,         "S",  0, 0, -1, verdict::wait,          DEAD,     "F",   no},
   {"suture: stopping, do_not_restart",        svc,  perm, ofo, end_::do_not_restart,"S",  0, 0, -1, verdict::stay_down,     DONE,     "",    no},
   // OTP restart types.
+  {"otp: permanent, normal restarts",         svc,  perm, ofo, end_::normal,        "",   0, 0, -1, verdict::restart,       DEAD,     "FR",  no},
   {"otp: permanent, shutdown restarts",       svc,  perm, ofo, end_::shutdown,      "",   0, 0, -1, verdict::restart,       DEAD,     "FR",  no},
   {"otp: transient, normal is kept",          svc,  trans,ofo, end_::normal,        "",   0, 0, -1, verdict::park,          DONE,     "",    no},
   {"otp: transient, shutdown is kept",        svc,  trans,ofo, end_::shutdown,      "",   0, 0, -1, verdict::park,          DONE,     "",    no},
@@ -115,6 +116,7 @@ const row table[] = {
   {"otp: transient, error restarts",          svc,  trans,ofo, end_::error,         "",   0, 0, -1, verdict::restart,       DEAD,     "FR",  no},
   {"otp: temporary, normal is removed",       svc,  temp, ofo, end_::normal,        "",   0, 0, -1, verdict::remove,        DONE,     "",    no},
   {"otp: temporary, error is removed",        svc,  temp, ofo, end_::error,         "",   0, 0, -1, verdict::remove,        DEAD,     "F",   no},
+  {"otp: temporary, killed is removed",       svc,  temp, ofo, end_::kill,          "",   0, 0, -1, verdict::remove,        DEAD,     "F",   no},
   {"otp: temporary, done is removed",         svc,  temp, ofo, end_::done,          "",   0, 0, -1, verdict::remove,        DONE,     "",    no},
   // OTP strategies.
   {"otp: one_for_all restarts the group",     svc,  perm, ofa, end_::error,         "",   0, 0, -1, verdict::restart_group, DEAD,     "FR",  no},
