@@ -17,22 +17,27 @@ void option_problems::require(bool ok, std::string field, std::string value, std
                      std::move(other_value)});
 }
 
-void option_problems::require(bool ok, std::string text) {
-  require(ok, {}, {}, std::move(text), {}, {});
+// The checks below build their texts only for a bad value.
+
+void option_problems::require(bool ok, std::string_view text) {
+  if (!ok)
+    require(false, {}, {}, std::string{text}, {}, {});
 }
 
 void option_problems::non_negative(std::string field, std::chrono::nanoseconds d,
                                    std::string_view note) {
-  require(d.count() >= 0, std::move(field), duration_text(d),
-          "must be >= 0" + std::string{note});
+  if (d.count() < 0)
+    require(false, std::move(field), duration_text(d), "must be >= 0" + std::string{note});
 }
 
 void option_problems::positive(std::string field, std::chrono::nanoseconds d) {
-  require(d.count() > 0, std::move(field), duration_text(d), "must be > 0");
+  if (d.count() <= 0)
+    require(false, std::move(field), duration_text(d), "must be > 0");
 }
 
 void option_problems::unit_interval(std::string field, double x) {
-  require(x >= 0.0 && x <= 1.0, std::move(field), number_text(x), "must be in [0, 1]");
+  if (!(x >= 0.0 && x <= 1.0))
+    require(false, std::move(field), number_text(x), "must be in [0, 1]");
 }
 
 caf::error option_problems::error(std::string_view what) const {

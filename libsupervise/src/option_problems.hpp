@@ -46,8 +46,9 @@ public:
                std::string other, std::string other_value);
 
   /// Records `text` unless `ok`: a bad combination of fields rather than
-  /// one bad value ("significant with restart permanent").
-  void require(bool ok, std::string text);
+  /// one bad value ("significant with restart permanent"). Builds nothing
+  /// when `ok` (a child's check runs on every add).
+  void require(bool ok, std::string_view text);
 
   /// Duration checks: `d` >= 0 ("must be >= 0<note>"), `d` > 0.
   void non_negative(std::string field, std::chrono::nanoseconds d, std::string_view note = {});

@@ -92,6 +92,8 @@ caf::error check_child(const detail::supervisor_shared& sh, const child_spec& cs
               "significant under auto_shutdown never");
   if (cs.shutdown && cs.shutdown->kind == shutdown_spec::timeout)
     out.non_negative("shutdown", cs.shutdown->time);
+  if (out.empty())
+    return {}; // the usual case: no name text built on the add path
   return out.error(sh.name + "." + cs.id);
 }
 
