@@ -422,30 +422,35 @@ caf::error supervisor::stop() {
   return {};
 }
 
-caf::error supervisor::wait() {
+namespace {
+
+// wait() and wait_for(): the end of a standalone run, up to `d` (none:
+// forever); nullopt when it still runs at the deadline.
+std::optional<caf::error> await_end(detail::supervisor_shared& sh,
+                                    std::optional<std::chrono::nanoseconds> d, const char* who) {
   if (detail::inside_hook())
-    return make_error(errc::would_deadlock, "supervisor::wait inside an event hook");
-  std::unique_lock<std::mutex> guard{shared_->mtx};
-  if (shared_->phase == detail::run_phase::hosted)
-    return make_error(errc::not_standalone, shared_->name);
-  if (shared_->phase == detail::run_phase::idle)
-    return make_error(errc::not_started, shared_->name);
-  shared_->cv.wait(guard, [this] { return shared_->phase == detail::run_phase::finished; });
-  return shared_->final_error;
+    return make_error(errc::would_deadlock, std::string{who} + " inside an event hook");
+  std::unique_lock<std::mutex> guard{sh.mtx};
+  if (sh.phase == detail::run_phase::hosted)
+    return make_error(errc::not_standalone, sh.name);
+  if (sh.phase == detail::run_phase::idle)
+    return make_error(errc::not_started, sh.name);
+  auto ended = [&sh] { return sh.phase == detail::run_phase::finished; };
+  if (!d)
+    sh.cv.wait(guard, ended);
+  else if (!sh.cv.wait_for(guard, *d, ended))
+    return std::nullopt;
+  return sh.final_error;
+}
+
+} // namespace
+
+caf::error supervisor::wait() {
+  return *await_end(*shared_, std::nullopt, "supervisor::wait");
 }
 
 std::optional<caf::error> supervisor::wait_for(std::chrono::nanoseconds d) {
-  if (detail::inside_hook())
-    return make_error(errc::would_deadlock, "supervisor::wait_for inside an event hook");
-  std::unique_lock<std::mutex> guard{shared_->mtx};
-  if (shared_->phase == detail::run_phase::hosted)
-    return make_error(errc::not_standalone, shared_->name);
-  if (shared_->phase == detail::run_phase::idle)
-    return make_error(errc::not_started, shared_->name);
-  if (!shared_->cv.wait_for(guard, d,
-                            [this] { return shared_->phase == detail::run_phase::finished; }))
-    return std::nullopt;
-  return shared_->final_error;
+  return await_end(*shared_, d, "supervisor::wait_for");
 }
 
 bool supervisor::stopped() const {

@@ -20,19 +20,6 @@ using namespace std::chrono_literals;
 using namespace supervise;
 using namespace test;
 
-namespace {
-
-// An event-based service that ignores stop requests (only kill ends it).
-runnable stubborn(recorder& rec) {
-  return [&rec](caf::event_based_actor* self, context& ctx) -> caf::behavior {
-    rec.started(ctx.dn(), caf::actor{self});
-    self->set_exit_handler([](caf::exit_msg&) {});
-    return {[](ping_atom) {}};
-  };
-}
-
-} // namespace
-
 BOOST_FIXTURE_TEST_SUITE(supervisor_registration, manual_supervisor_fixture)
 
 BOOST_AUTO_TEST_CASE(remove_before_start_returns_not_started) {
@@ -96,7 +83,7 @@ BOOST_AUTO_TEST_CASE(a_removed_name_stays_taken_until_its_child_has_stopped) {
   auto sp = quiet_spec();
   sp.stop_timeout = 1s;
   supervisor s{sys, "A", sp};
-  auto token = value_of(s.add("x", stubborn(rec)));
+  auto token = value_of(s.add("x", ignores_stop(rec)));
   BOOST_REQUIRE(!s.start());
   settle();
   BOOST_REQUIRE(!s.remove(token));

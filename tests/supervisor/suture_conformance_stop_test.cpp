@@ -27,19 +27,6 @@ using namespace std::chrono_literals;
 using namespace supervise;
 using namespace test;
 
-namespace {
-
-// An event-based service that ignores stop requests (only kill ends it).
-runnable stubborn(recorder& rec) {
-  return [&rec](caf::event_based_actor* self, context& ctx) -> caf::behavior {
-    rec.started(ctx.dn(), caf::actor{self});
-    self->set_exit_handler([](caf::exit_msg&) {});
-    return {[](ping_atom) {}};
-  };
-}
-
-} // namespace
-
 BOOST_FIXTURE_TEST_SUITE(suture_conformance, manual_supervisor_fixture)
 
 BOOST_AUTO_TEST_CASE(stopping_supervisor_stops_services) {
@@ -61,7 +48,7 @@ BOOST_AUTO_TEST_CASE(stopping_still_works_with_hung_services) {
   auto sp = quiet_spec();
   sp.stop_timeout = 2s;
   supervisor s{sys, "A", sp};
-  value_of(s.add("s", stubborn(rec)));
+  value_of(s.add("s", ignores_stop(rec)));
   BOOST_REQUIRE(!s.start());
   settle();
   stop(s);
@@ -79,7 +66,7 @@ BOOST_AUTO_TEST_CASE(removing_hung_service) {
   auto sp = quiet_spec();
   sp.stop_timeout = 1s;
   supervisor s{sys, "A", sp};
-  auto token = value_of(s.add("s", stubborn(rec)));
+  auto token = value_of(s.add("s", ignores_stop(rec)));
   BOOST_REQUIRE(!s.start());
   settle();
   BOOST_REQUIRE(!s.remove(token));

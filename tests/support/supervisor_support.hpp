@@ -161,6 +161,15 @@ struct real_supervisor_fixture : real_fixture {
 
 /// A blocking service that signals healthy, then waits for its stop request
 /// (or returns normally at once when `fail` is set).
+// An event-based service that ignores stop requests (only kill ends it).
+inline supervise::runnable ignores_stop(recorder& rec) {
+  return [&rec](caf::event_based_actor* self, supervise::context& ctx) -> caf::behavior {
+    rec.started(ctx.dn(), caf::actor{self});
+    self->set_exit_handler([](caf::exit_msg&) {});
+    return {[](ping_atom) {}};
+  };
+}
+
 inline supervise::runnable polite_blocking(recorder& rec) {
   return [&rec](supervise::context& ctx) -> caf::error {
     rec.started(ctx.dn(), nullptr);
