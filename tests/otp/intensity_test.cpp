@@ -42,6 +42,38 @@ BOOST_AUTO_TEST_CASE(exactly_max_restarts_survive) {
   stop(s);
 }
 
+// Every member of a one_for_all group fails before the supervisor handled
+// the first exit (each has its fail message queued): one group restart,
+// counted once against the intensity and the decaying counter, as OTP.
+BOOST_AUTO_TEST_CASE(a_group_storm_counts_once) {
+  for (auto [n, limited] : {std::pair{size_t{10}, true}, std::pair{size_t{1000}, true},
+                            std::pair{size_t{10}, false}, std::pair{size_t{1000}, false}}) {
+    BOOST_TEST_CONTEXT("group of " << n << (limited ? ", intensity 1 in 60s" : ", no intensity")) {
+      log.clear();
+      auto sp = quiet_spec();
+      sp.strategy = strategy::one_for_all;
+      if (limited)
+        sp.restart_intensity = intensity{1, 60s};
+      auto name = "S" + std::to_string(n) + (limited ? "i" : "");
+      supervisor s{sys, name, sp};
+      for (size_t i = 0; i < n; ++i)
+        value_of(s.add("c" + std::to_string(i), rc(rec)));
+      BOOST_REQUIRE(!s.start());
+      settle();
+      for (auto& c : value_of(s.which_children()))
+        caf::anon_send(c.actor, fail_atom::value);
+      settle();
+      BOOST_CHECK(!s.stopped()); // intensity 1: a second counted restart escalates
+      BOOST_CHECK_EQUAL(log.count("backoff"), 0u); // threshold 5: a sixth counted failure pauses
+      size_t twice = 0;
+      for (size_t i = 0; i < n; ++i)
+        twice += rec.starts(name + ".c" + std::to_string(i)) == 2 ? 1 : 0;
+      BOOST_CHECK_EQUAL(twice, n); // every member restarted once, together
+      stop(s);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(one_more_escalates) {
   auto sp = quiet_spec();
   sp.restart_intensity = intensity{3, 5s};

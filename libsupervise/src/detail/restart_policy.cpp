@@ -105,6 +105,14 @@ decision service_rules(exit_kind k, const exit_facts& f, const child_rules& r,
     } // start_child: the spec goes
     return d;
   }
+  // A member of a group restart under way that ended before the supervisor
+  // asked it to stop (a storm): the group starts it again, and the group's
+  // restart was counted once already (OTP). A temporary member goes.
+  if (f.held) {
+    auto d = ends(temporary ? verdict::remove : verdict::wait, state_of(k), k == exit_kind::dead);
+    d.restarting = d.failure && !temporary;
+    return d;
+  }
   // Ends that never restart: DONE, any end of a temporary child, a clean
   // end of a transient one.
   bool clean = k == exit_kind::done || is_clean_end(f.reason);

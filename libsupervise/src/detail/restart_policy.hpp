@@ -15,9 +15,11 @@
 //      down and restarts after its backoff;
 //   5. services (OTP and suture): stopped by the supervisor -> as the stop
 //      asked; ended before up with a caller waiting -> a failed start; a
-//      clean end of a transient, any end of a temporary and a DONE -> kept
-//      or removed, never restarted; anything else is a failure: counted
-//      (decay, pause, intensity), then restarted alone or with its group.
+//      member of a group restart under way -> restarted with it, not counted
+//      again; a clean end of a transient, any end of a temporary and a DONE
+//      -> kept or removed, never restarted; anything else is a failure:
+//      counted (decay, pause, intensity), then restarted alone or with its
+//      group.
 #pragma once
 
 #include <chrono>
