@@ -4,6 +4,7 @@
 #include <caf/sec.hpp>
 
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace supervise {
@@ -87,27 +88,34 @@ std::string detail_of(const caf::error& err) {
   return {};
 }
 
+namespace {
+
+// What an error carries besides its code, as render() shows it: the string
+// it was made with (even an empty one: invalid_name("") names the empty
+// name), or CAF's text of another context; empty when it carries nothing.
+std::string shown_context(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.empty())
+    return {};
+  if (ctx.match_elements<std::string>())
+    return "(\"" + ctx.get_as<std::string>(0) + "\")";
+  return "(" + caf::to_string(ctx) + ")";
+}
+
+} // namespace
+
 std::string render(const caf::error& err) {
   if (!err)
     return "none";
   const char* prefix;
   const char* name;
-  if (named(err, prefix, name)) {
-    std::string out = prefix;
-    out += "::";
-    out += name;
-    auto what = detail_of(err);
-    if (!what.empty()) {
-      out += "(\"";
-      out += what;
-      out += "\")";
-    }
-    return out;
-  }
+  if (named(err, prefix, name))
+    return std::string{prefix} + "::" + name + shown_context(err);
   if (err.category() == caf::atom("exit"))
-    return "exit::" + caf::to_string(static_cast<caf::exit_reason>(err.code()));
+    return "exit::" + caf::to_string(static_cast<caf::exit_reason>(err.code()))
+           + shown_context(err);
   if (err.category() == caf::atom("system"))
-    return "system::" + caf::to_string(static_cast<caf::sec>(err.code()));
+    return "system::" + caf::to_string(static_cast<caf::sec>(err.code())) + shown_context(err);
   return caf::to_string(err);
 }
 

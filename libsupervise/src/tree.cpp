@@ -43,19 +43,32 @@ void tree::stop() {
     caf::anon_send<caf::message_priority::high>(sup_, detail::stop_atom::value);
 }
 
-caf::error tree::wait() {
+namespace {
+
+// wait() and wait_for(): the end of the tree, up to `d` (none: forever);
+// nullopt when it still runs at the deadline. Inside an event hook the tree
+// could never end (its engine runs the hook): would_deadlock.
+std::optional<caf::error> await_end(detail::tree_shared& sh,
+                                    std::optional<std::chrono::nanoseconds> d, const char* who) {
   if (detail::inside_hook())
-    return make_error(errc::would_deadlock, "tree::wait inside an event hook");
-  std::unique_lock<std::mutex> guard{shared_->mtx};
-  shared_->cv.wait(guard, [this] { return shared_->finished; });
-  return shared_->final_error;
+    return make_error(errc::would_deadlock, std::string{who} + " inside an event hook");
+  std::unique_lock<std::mutex> guard{sh.mtx};
+  auto ended = [&sh] { return sh.finished; };
+  if (!d)
+    sh.cv.wait(guard, ended);
+  else if (!sh.cv.wait_for(guard, *d, ended))
+    return std::nullopt;
+  return sh.final_error;
+}
+
+} // namespace
+
+caf::error tree::wait() {
+  return *await_end(*shared_, std::nullopt, "tree::wait");
 }
 
 std::optional<caf::error> tree::wait_for(std::chrono::nanoseconds d) {
-  std::unique_lock<std::mutex> guard{shared_->mtx};
-  if (!shared_->cv.wait_for(guard, d, [this] { return shared_->finished; }))
-    return std::nullopt;
-  return shared_->final_error;
+  return await_end(*shared_, d, "tree::wait_for");
 }
 
 std::vector<std::string> tree::unstopped() const {

@@ -53,6 +53,21 @@ BOOST_AUTO_TEST_CASE(errors) {
   BOOST_CHECK_EQUAL(fmt::format("{}", caf::error{caf::exit_reason::kill}), "exit::kill");
 }
 
+// Every bad name is named, the empty one too; an error of CAF's own
+// categories keeps the text it was made with, in logs and events alike.
+BOOST_AUTO_TEST_CASE(errors_keep_their_text) {
+  BOOST_CHECK_EQUAL(render(make_error(errc::invalid_name, "")), "supervise::invalid_name(\"\")");
+  BOOST_CHECK_EQUAL(render(caf::make_error(caf::sec::runtime_error, "disk full")),
+                    "system::runtime_error(\"disk full\")");
+  BOOST_CHECK_EQUAL(render(caf::error{static_cast<uint8_t>(caf::exit_reason::user_shutdown),
+                                       caf::atom("exit"), caf::make_message(std::string{"bye"})}),
+                    "exit::user_shutdown(\"bye\")");
+  child_failed ev;
+  ev.child = "api.db";
+  ev.reason = caf::make_error(caf::sec::runtime_error, "disk full");
+  BOOST_CHECK(message_of(event{ev}).find("disk full") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(supervisor_types) {
   service_token t{1, 2};
   BOOST_CHECK_EQUAL(fmt::format("{}", t), "1:2");

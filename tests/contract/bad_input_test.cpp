@@ -253,14 +253,18 @@ BOOST_AUTO_TEST_CASE(hook_calls_back) {
   opts.on_event = [&](const event& e) {
     if (t && std::holds_alternative<child_failed>(e)) {
       from_tree_hook.push_back(t->wait());
+      auto bounded = t->wait_for(std::chrono::seconds(1)); // would hold the engine, then time out
+      BOOST_REQUIRE(bounded);
+      from_tree_hook.push_back(*bounded);
       BOOST_CHECK(!t->stopped());
     }
   };
   t.emplace(sys, probing_root(rec, [](context&) {}), opts);
   settle();
   still_restarts("root.c");
-  BOOST_REQUIRE_EQUAL(from_tree_hook.size(), 1u);
+  BOOST_REQUIRE_EQUAL(from_tree_hook.size(), 2u);
   expect(from_tree_hook[0], errc::would_deadlock, "tree::wait inside an event hook");
+  expect(from_tree_hook[1], errc::would_deadlock, "tree::wait_for inside an event hook");
   stop(*t);
   // Into a supervisor: non-blocking calls work, blocking ones are refused.
   supervisor* self_ref = nullptr;

@@ -108,7 +108,9 @@ inline bool is(const caf::error& err, caf::exit_reason x) noexcept {
 /// thread; call once per category (supervise::actors registers "sv_actors").
 void add_category(caf::atom_value cat, const char* prefix, const char* (*name)(uint8_t code));
 
-/// Renders any error; for ours (and added categories) "supervise::invalid_name(\"a.b\")".
+/// Renders any error with the text it carries: "supervise::invalid_name(\"a.b\")",
+/// "supervise::invalid_name(\"\")" (an empty name, still shown),
+/// "system::runtime_error(\"disk full\")", "exit::kill". Any thread.
 std::string render(const caf::error& err);
 
 /// The text payload of one of our errors (or of an added category's), or ""
