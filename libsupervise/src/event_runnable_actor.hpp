@@ -83,8 +83,10 @@ public:
         return {};
       }
     }
-    // Up, unless it quit during its initialisation (a start failure).
-    if (inc().reports && !getf(caf::abstract_actor::is_terminated_flag))
+    // Up, unless it quit during its initialisation (a start failure). CAF
+    // 0.17's quit() marks a scheduled actor shutting down (it terminates
+    // when make_behavior returns), not terminated: test both.
+    if (inc().reports && !quitting())
       report_up(inc());
     return result;
   }
@@ -100,6 +102,10 @@ public:
 
 private:
   incarnation& inc() const noexcept { return context_access::impl(ctx_); }
+  bool quitting() const noexcept {
+    return getf(caf::abstract_actor::is_terminated_flag
+                | caf::abstract_actor::is_shutting_down_flag);
+  }
   bool propagating() const noexcept { return inc().env->propagate_exceptions; }
 
   // 32 B over a plain event_based_actor (what a function-based actor holds

@@ -83,6 +83,28 @@ BOOST_FIXTURE_TEST_CASE(start_child_failure_names_the_child, real_supervisor_fix
   s.wait();
 }
 
+// OTP's sup_start_child_returns_error: a child whose initialisation quits
+// with an error did not start; start_child says why and keeps no spec, and
+// nothing restarts it.
+BOOST_FIXTURE_TEST_CASE(sup_start_child_returns_error, real_supervisor_fixture) {
+  supervisor s{sys, "S", quiet_spec()};
+  BOOST_REQUIRE(!s.start());
+  auto quits_in_init = [](caf::event_based_actor* self, context&) -> caf::behavior {
+    self->quit(caf::make_error(caf::sec::runtime_error, "no license"));
+    return {[](ping_atom) {}};
+  };
+  auto token = s.start_child(child("w", quits_in_init), 10s);
+  BOOST_REQUIRE(!token);
+  BOOST_CHECK(token.error() == errc::start_failed);
+  BOOST_CHECK_MESSAGE(detail_of(token.error()).find("no license") != std::string::npos,
+                      render(token.error()));
+  BOOST_CHECK_EQUAL(value_of(s.count_children()).specs, 0u);
+  BOOST_CHECK_EQUAL(log.count("started"), 1u); // one attempt, no crash loop
+  BOOST_CHECK(!s.stopped());
+  s.stop();
+  s.wait();
+}
+
 BOOST_FIXTURE_TEST_CASE(exit_before_healthy_is_a_start_failure, real_supervisor_fixture) {
   supervisor s{sys, "S", quiet_spec()};
   BOOST_REQUIRE(!s.start());
