@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "supervise/errc.hpp"
+#include "supervise/names.hpp"
 #include "supervise/supervisor.hpp"
 #include "supervise/tree.hpp"
 #include "otp_support.hpp"
@@ -230,6 +231,30 @@ BOOST_FIXTURE_TEST_CASE(terminate_then_restart_then_delete, real_supervisor_fixt
   BOOST_CHECK(s.delete_child("w") == errc::unknown_child);
   auto counts = value_of(s.count_children());
   BOOST_CHECK_EQUAL(counts.specs, 0u);
+  s.stop();
+  s.wait();
+}
+
+// OTP: a one_for_all restart starts every child whose spec the supervisor
+// keeps, one stopped by terminate_child too.
+BOOST_FIXTURE_TEST_CASE(one_for_all_revives_a_terminated_child, real_supervisor_fixture) {
+  auto sp = quiet_spec();
+  sp.strategy = strategy::one_for_all;
+  supervisor s{sys, "S", sp};
+  for (auto id : {"c1", "c2", "c3"})
+    value_of(s.add(id, becomes_healthy(rec)));
+  BOOST_REQUIRE(!s.start(10s));
+  BOOST_REQUIRE(!s.terminate_child("c2"));
+  BOOST_REQUIRE_EQUAL(value_of(s.count_children()).active, 2u);
+  auto c1 = value_of(whereis(sys, "S.c1"));
+  caf::anon_send_exit(c1, caf::exit_reason::kill); // a failure: the group restarts
+  BOOST_REQUIRE(rec.wait("S.c1", node_state::healthy, 2));
+  BOOST_REQUIRE(rec.wait("S.c3", node_state::healthy, 2));
+  BOOST_CHECK(rec.wait("S.c2", node_state::healthy, 2)); // revived with its group
+  auto kids = value_of(s.which_children());
+  BOOST_REQUIRE_EQUAL(kids.size(), 3u);
+  BOOST_CHECK(!kids[1].idle);
+  BOOST_CHECK(kids[1].actor);
   s.stop();
   s.wait();
 }

@@ -159,8 +159,6 @@ struct real_supervisor_fixture : real_fixture {
   supervise::spec quiet_spec() { return test_spec(log, rec); }
 };
 
-/// A blocking service that signals healthy, then waits for its stop request
-/// (or returns normally at once when `fail` is set).
 // An event-based service that ignores stop requests (only kill ends it).
 inline supervise::runnable ignores_stop(recorder& rec) {
   return [&rec](caf::event_based_actor* self, supervise::context& ctx) -> caf::behavior {
@@ -170,6 +168,8 @@ inline supervise::runnable ignores_stop(recorder& rec) {
   };
 }
 
+/// A blocking service that signals healthy, then waits for its stop request
+/// (or returns normally at once when `fail` is set).
 inline supervise::runnable polite_blocking(recorder& rec) {
   return [&rec](supervise::context& ctx) -> caf::error {
     rec.started(ctx.dn(), nullptr);

@@ -85,7 +85,8 @@ void reschedule(engine& e, node& n) {
 
 // Service `n` failed and restarts: under one_for_all / rest_for_one the other
 // members stop too (their exits are not failures) and the whole group starts
-// again in order once all have stopped (select_restarts()): one restart, counted once.
+// again in order once all have stopped (select_restarts()): one restart,
+// counted once.
 void apply_strategy(engine& e, node& n) {
   cancel(e, n);
   auto st = e.reg->sp.strategy;
@@ -98,8 +99,11 @@ void apply_strategy(engine& e, node& n) {
     from = std::find_if(kids.begin(), kids.end(), [&](auto& c) { return c.get() == &n; });
   for (auto it = from; it != kids.end(); ++it) {
     auto& m = **it;
-    if (m.fate != disposition::normal)
-      continue; // held already, parked, being terminated, removed or retired
+    // A parked member (terminate_child, a clean transient end, done) starts
+    // again with its group, as OTP restarts every kept spec; one held
+    // already, being terminated, removed or retired does not join.
+    if (m.fate != disposition::normal && m.fate != disposition::parked)
+      continue;
     m.fate = disposition::held;
     e.group_restart.push_back(&m);
     if (&m != &n)
