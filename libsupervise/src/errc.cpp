@@ -36,6 +36,7 @@ const char* to_string(errc x) noexcept {
     case errc::start_failed: return "start_failed";
     case errc::unknown_child: return "unknown_child";
     case errc::child_running: return "child_running";
+    case errc::already_present: return "already_present";
   }
   return "unknown";
 }

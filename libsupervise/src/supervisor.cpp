@@ -97,8 +97,23 @@ caf::error check_child(const detail::supervisor_shared& sh, const child_spec& cs
   return out.error(sh.name + "." + cs.id);
 }
 
+// Why `cs.id` cannot be registered again (caller holds the lock): a removed
+// service keeps its name until its actor has exited (two incarnations of one
+// DN are never alive at the same time); otherwise add() says duplicate_name
+// and start_child OTP's already_started (it runs) or already_present (kept).
+caf::error taken(const detail::supervisor_shared& sh, const child_spec& cs, uint32_t holder,
+                 bool otp) {
+  auto j = sh.services.find(holder);
+  auto dn = sh.name + "." + cs.id;
+  if (j == sh.services.end() || j->second.removing)
+    return make_error(errc::duplicate_name, dn + ": still stopping after its removal");
+  if (!otp)
+    return make_error(errc::duplicate_name, dn);
+  return make_error(j->second.running ? errc::already_started : errc::already_present, dn);
+}
+
 // Registers `cs` (validated) and tells a running engine. With `waiter`, the
-// engine reports when the child is up or failed to start.
+// engine reports when the child is up or failed to start (start_child).
 caf::expected<service_token> register_child(detail::supervisor_shared& sh, child_spec cs,
                                             std::shared_ptr<detail::start_waiter> waiter) {
   caf::actor engine;
@@ -115,14 +130,8 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
       return err;
     if (sh.phase == detail::run_phase::finished)
       return make_error(errc::not_running, sh.name);
-    if (auto i = sh.by_name.find(cs.id); i != sh.by_name.end()) {
-      // A removed service keeps its name until its actor has exited: two
-      // incarnations of one DN are never alive at the same time.
-      auto j = sh.services.find(i->second);
-      bool leaving = j != sh.services.end() && j->second.removing;
-      return make_error(errc::duplicate_name,
-                        sh.name + "." + cs.id + (leaving ? ": still stopping after its removal" : ""));
-    }
+    if (auto i = sh.by_name.find(cs.id); i != sh.by_name.end())
+      return taken(sh, cs, i->second, waiter != nullptr);
     id = sh.next_service++;
     // Ids only grow: the new entry goes last, no O(log n) search (100k adds).
     auto& entry = sh.services
@@ -277,13 +286,20 @@ caf::error supervisor::restart_child(const std::string& id, std::chrono::nanosec
 }
 
 caf::error supervisor::delete_child(const std::string& id) {
-  std::lock_guard<std::mutex> guard{shared_->mtx};
+  if (detail::inside_hook())
+    return make_error(errc::would_deadlock, "delete_child inside an event hook");
+  std::unique_lock<std::mutex> guard{shared_->mtx};
   auto entry = running_child(*shared_, id);
   if (!entry)
     return entry.error();
   if ((*entry)->running || !(*entry)->idle)
     return make_error(errc::child_running, shared_->name + "." + id);
-  caf::anon_send(unlist(*shared_, **entry), detail::remove_atom::value, (*entry)->id);
+  auto service = (*entry)->id;
+  caf::anon_send(unlist(*shared_, **entry), detail::remove_atom::value, service);
+  // The id is free when this returns (OTP): wait until the engine forgot it.
+  shared_->cv.wait(guard, [&] {
+    return shared_->services.count(service) == 0 || !runs(*shared_);
+  });
   return {};
 }
 

@@ -136,14 +136,24 @@ struct supervisor_shared {
     return child_dn(run_dn, e.name); // as the engine's make_node
   }
 
-  /// Forgets a service's registration (engine, under mtx).
-  void erase_locked(uint32_t id) {
+  /// Frees the name of service `id` for a new registration while its entry
+  /// stays (the engine still has its node, which has stopped): a retired
+  /// service's id is free when it leaves the listings (mtx held).
+  void release_name_locked(uint32_t id) {
     auto i = services.find(id);
     if (i == services.end())
       return;
     auto j = by_name.find(i->second.name);
     if (j != by_name.end() && j->second == id)
       by_name.erase(j);
+  }
+
+  /// Forgets a service's registration (engine, under mtx).
+  void erase_locked(uint32_t id) {
+    auto i = services.find(id);
+    if (i == services.end())
+      return;
+    release_name_locked(id);
     if (awaited_locked(id))
       settle_locked(id, make_error(errc::start_failed, dn_of(i->second) + ": removed"));
     services.erase(i);

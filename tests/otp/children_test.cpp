@@ -259,6 +259,44 @@ BOOST_FIXTURE_TEST_CASE(one_for_all_revives_a_terminated_child, real_supervisor_
   s.wait();
 }
 
+// OTP: start_child with an id in use says already_started (it runs) or
+// already_present (kept, not running); once delete_child returns, or once a
+// temporary child has exited and left which_children, the id is free.
+BOOST_FIXTURE_TEST_CASE(ids_are_free_when_the_call_returns, real_supervisor_fixture) {
+  supervisor s{sys, "S", quiet_spec()};
+  BOOST_REQUIRE(!s.start());
+  value_of(s.start_child(child("w", becomes_healthy(rec)), 10s));
+  BOOST_CHECK(s.start_child(child("w", becomes_healthy(rec)), 10s).error()
+              == errc::already_started);
+  BOOST_REQUIRE(!s.terminate_child("w"));
+  BOOST_CHECK(s.start_child(child("w", becomes_healthy(rec)), 10s).error()
+              == errc::already_present);
+  for (int i = 0; i < 50; ++i) { // no race between the two calls
+    BOOST_REQUIRE(!s.delete_child("w"));
+    auto again = s.start_child(child("w", becomes_healthy(rec)), 10s);
+    BOOST_REQUIRE_MESSAGE(again, (again ? std::string{} : render(again.error())));
+    BOOST_REQUIRE(!s.terminate_child("w"));
+  }
+  auto listed = [&](const std::string& id) {
+    for (auto& c : value_of(s.which_children()))
+      if (c.id == id)
+        return true;
+    return false;
+  };
+  for (int i = 0; i < 50; ++i) {
+    log.clear();
+    value_of(s.start_child(child("t", quits_with(rec, caf::sec::runtime_error),
+                                 restart_type::temporary),
+                           10s));
+    caf::anon_send(value_of(whereis(sys, "S.t")), fail_atom::value);
+    BOOST_REQUIRE(log.wait("failed", "S.t")); // reported after it left the listing
+    BOOST_REQUIRE(!listed("t"));
+    // Gone from which_children: its id is free at once.
+  }
+  s.stop();
+  s.wait();
+}
+
 BOOST_AUTO_TEST_CASE(which_and_count_children) {
   supervisor inner{sys, "inner", quiet_spec()};
   supervisor s{sys, "S", quiet_spec()};

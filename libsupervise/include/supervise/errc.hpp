@@ -52,7 +52,8 @@ enum class errc : uint8_t {
   not_started,
   /// supervisor: the supervisor has stopped (or is stopping).
   not_running,
-  /// supervisor: start() on a supervisor that runs (standalone or hosted).
+  /// supervisor: start() on a supervisor that runs (standalone or hosted);
+  /// start_child with the id of a child that runs (OTP's already_started).
   already_started,
   /// supervisor: remove_and_wait's own timeout passed first.
   timeout,
@@ -76,6 +77,9 @@ enum class errc : uint8_t {
   unknown_child,
   /// supervisor: the child runs (restart_child/delete_child need it stopped).
   child_running,
+  /// supervisor: start_child with the id of a kept child that does not run
+  /// (OTP's already_present: restart_child or delete_child it).
+  already_present,
 };
 
 /// Human readable name of `x`, e.g. "do_not_restart".

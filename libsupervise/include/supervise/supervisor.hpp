@@ -21,7 +21,8 @@
 // Threads: every member may be called from any thread. These block the
 // caller: wait(), wait_for(), remove_and_wait(), start() with a wait_up,
 // start_child() and restart_child() (until the child is up, or their
-// timeout), terminate_child() (until the child stopped); each returns
+// timeout), terminate_child() (until the child stopped), delete_child()
+// (until its id is free); each returns
 // errc::would_deadlock when called inside an event hook, and none should be
 // called from a CAF worker that the supervisor's children need. The others
 // never block.
@@ -85,12 +86,15 @@ public:
   /// Adds a child by its full spec (OTP's start_child) and waits until it is
   /// up (child_spec::ready) or failed to start, at most `timeout`. Before the
   /// supervisor runs it is only registered (it starts with it). Errors: those
-  /// of add(); invalid_option (significant with permanent or under
-  /// auto_shutdown::never, naming the child); start_failed (the child threw or
-  /// ended before it was up: the spec is discarded, as in OTP); timeout;
-  /// would_deadlock (inside a hook). A timeout of 0 does not wait (the
-  /// outcome then shows in events and which_children). Under
-  /// simple_one_for_one an empty id becomes "child-<n>".
+  /// of add(), except that an id in use gives already_started (its child
+  /// runs) or already_present (a kept child that does not run);
+  /// invalid_option (significant with permanent or under
+  /// auto_shutdown::never, naming the child); start_failed (the child threw,
+  /// quit in its initialisation or ended before it was up: the spec is
+  /// discarded and the id free, as in OTP); timeout; would_deadlock (inside
+  /// a hook). A timeout of 0 does not wait (the outcome then shows in events
+  /// and which_children). Under simple_one_for_one an empty id becomes
+  /// "child-<n>".
   caf::expected<service_token> start_child(child_spec cs,
                                            std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 
@@ -109,8 +113,9 @@ public:
   caf::error restart_child(const std::string& id,
                            std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 
-  /// Forgets a kept child that is not running. Errors: unknown_child,
-  /// child_running, not_started, not_running.
+  /// Forgets a kept child that is not running and waits until its id is
+  /// free (a start_child with it may follow at once). Errors: unknown_child,
+  /// child_running, not_started, not_running, would_deadlock.
   caf::error delete_child(const std::string& id);
 
   /// Every known child in start order. Errors: not_started, not_running.

@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "detail/restart_selection.hpp"
 #include "engine/events.hpp"
 #include "event_runnable_actor.hpp"
 #include "name.hpp"
@@ -37,8 +38,11 @@ void publish(engine& e, node& n, news what) {
     r.idle = n.fate == disposition::parked;
     r.actor = n.handle; // null once exited
     r.restarts = n.number > 0 ? n.number - 1 : 0;
-    if (n.fate == disposition::retired)
-      r.removing = true; // unlisted now; the name stays taken until forget_service()
+    if (n.fate == disposition::retired) {
+      r.removing = true; // unlisted now, and its id free once nothing of it runs
+      if (is_ready(n))
+        e.reg->release_name_locked(r.id);
+    }
     if (what == news::fate)
       e.reg->cv.notify_all(); // a handle may wait for it to be parked
   }
