@@ -90,6 +90,9 @@ caf::error signal(context& ctx, signal_type s) {
 
 logger get_logger(const context& ctx) {
   auto& inc = detail::context_access::impl(ctx);
+  std::lock_guard<std::mutex> guard{inc.mtx};
+  if (inc.exited) // tagged with its incarnation, never the live node's name
+    return logger{inc.dn + "#" + std::to_string(inc.number), inc.sink()};
   return logger{inc.dn, inc.sink()};
 }
 

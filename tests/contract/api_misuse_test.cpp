@@ -110,6 +110,39 @@ BOOST_AUTO_TEST_CASE(stale_context_never_reaches_the_next_incarnation) {
   stop(t);
 }
 
+// A logger taken from a stale context names the incarnation that wrote, so
+// its lines never pass for the live node's.
+BOOST_AUTO_TEST_CASE(a_stale_context_logs_as_its_own_incarnation) {
+  std::optional<context> first;
+  auto child = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    rec.started(ctx.dn(), caf::actor{self});
+    if (!first)
+      first.emplace(ctx);
+    return {[self](fail_atom) { self->quit(test_failure()); }};
+  };
+  std::vector<std::pair<std::string, std::string>> lines;
+  auto opts = options();
+  opts.sink = [&](log_level, std::string_view dn, std::string_view msg) {
+    lines.emplace_back(std::string{dn}, std::string{msg});
+  };
+  tree t{sys, group_root({{"c", child}}), opts};
+  settle();
+  get_logger(*first).info("while live");
+  send("root.c", fail_atom::value);
+  advance(500ms);
+  BOOST_REQUIRE_EQUAL(rec.starts("root.c"), 2u);
+  get_logger(*first).info("after its exit");
+  auto from = [&](const std::string& msg) {
+    for (auto& [dn, m] : lines)
+      if (m == msg)
+        return dn;
+    return std::string{"(none)"};
+  };
+  BOOST_CHECK_EQUAL(from("while live"), "root.c");
+  BOOST_CHECK_EQUAL(from("after its exit"), "root.c#1");
+  stop(t);
+}
+
 BOOST_AUTO_TEST_CASE(invalid_tree_arguments_throw) {
   BOOST_CHECK_THROW((tree{sys, runnable{}, options()}), std::invalid_argument);
   auto opts = options();

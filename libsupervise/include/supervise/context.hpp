@@ -44,7 +44,9 @@ caf::error run(context& ctx, std::string name, runnable r);
 /// twice), stale_context.
 caf::error signal(context& ctx, signal_type s);
 
-/// The logger named by the node's DN.
+/// The logger named by the node's DN. Through a stale context (its
+/// incarnation exited) it is named "<dn>#<n>", n the incarnation (1 for the
+/// first run): its lines never pass for the live node's. Any thread.
 logger get_logger(const context& ctx);
 
 /// A logger at "<dn>.<name>"; the name is then reserved for this incarnation
