@@ -13,7 +13,6 @@
 
 namespace supervise::detail::core {
 
-
 // After every exit: forget services that left for good once their subtree has
 // stopped, restart the highest restartable node above each node the event
 // touched (`exited` and the dirty ones; restart_selection), and start a
@@ -81,7 +80,6 @@ void reschedule(engine& e, node& n) {
 }
 
 // -- strategies (OTP) ---------------------------------------------------------
-
 
 // Service `n` failed and restarts: under one_for_all / rest_for_one the other
 // members stop too (their exits are not failures) and the whole group starts

@@ -24,7 +24,6 @@ void begin_pause(engine& e) {
 
 // -- ordered start of services (OTP: one at a time, in order) --------------------
 
-
 // Queues a service to start; it starts once those queued before it are up.
 void enqueue_start(engine& e, node& n) {
   e.start_queue.push_back(n.id);
