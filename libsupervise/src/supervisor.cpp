@@ -97,6 +97,10 @@ caf::error check_child(const detail::supervisor_shared& sh, const child_spec& cs
   return out.error(sh.name + "." + cs.id);
 }
 
+bool runs(const detail::supervisor_shared& sh) {
+  return sh.phase == detail::run_phase::standalone || sh.phase == detail::run_phase::hosted;
+}
+
 // Why `cs.id` cannot be registered again (caller holds the lock): a removed
 // service keeps its name until its actor has exited (two incarnations of one
 // DN are never alive at the same time); otherwise add() says duplicate_name
@@ -148,6 +152,7 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
                                         ? shutdown_spec::wait_forever()
                                         : shutdown_spec::after(sh.sp.stop_timeout)));
     entry.significant = cs.significant;
+    entry.run_only = waiter != nullptr && runs(sh); // OTP's start_child on a running supervisor
     entry.ready = cs.ready;
     entry.start_timeout = cs.start_timeout;
     if (waiter)
@@ -176,10 +181,6 @@ caf::error await_start(detail::supervisor_shared& sh, detail::start_waiter& w,
   if (!w.done)
     return make_error(errc::not_running, sh.name + " ended before " + what + " was up");
   return w.error;
-}
-
-bool runs(const detail::supervisor_shared& sh) {
-  return sh.phase == detail::run_phase::standalone || sh.phase == detail::run_phase::hosted;
 }
 
 // The registration of child `id` of a running supervisor (caller holds the

@@ -53,6 +53,9 @@ struct service_entry {
   child_spec::ready_t ready : 8;
   shutdown_spec::kind_t shutdown_kind : 8; // see shutdown()
   bool significant = false;
+  // start_child while a run was under way: a child of that run only (OTP:
+  // a restarted supervisor runs its init again, which does not name it).
+  bool run_only = false;
   // Guarded by mtx.
   node_state state : 8;  // of the current or last incarnation
   bool removing : 1; // remove() called: no longer listed, not restarted

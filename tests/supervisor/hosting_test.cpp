@@ -90,6 +90,45 @@ BOOST_AUTO_TEST_CASE(a_restarted_hosted_supervisor_starts_what_is_registered) {
   settle();
 }
 
+// Three levels: T supervises M, M supervises a, b and c. A failure beyond
+// M's intensity escalates: M ends, T restarts it, and the escalation
+// recovers. M's new run starts what its spec says: a (add, before the run)
+// and c (add, during the run: suture keeps it), not b (start_child on the
+// running M: OTP re-runs init, which does not name it).
+BOOST_AUTO_TEST_CASE(a_restarted_supervisor_starts_what_its_spec_says) {
+  auto msp = quiet_spec();
+  msp.restart_intensity = intensity{0, 60s}; // the first failure escalates
+  supervisor m{sys, "M", msp};
+  value_of(m.add("a", rc(rec)));
+  supervisor top{sys, "T", quiet_spec()};
+  value_of(top.add(m));
+  BOOST_REQUIRE(!top.start());
+  settle();
+  child_spec b;
+  b.id = "b";
+  b.start = rc(rec);
+  value_of(m.start_child(b, 0s));
+  value_of(m.add("c", rc(rec)));
+  settle();
+  BOOST_REQUIRE_EQUAL(rec.starts("T.M.b"), 1u);
+  BOOST_REQUIRE_EQUAL(rec.starts("T.M.c"), 1u);
+  send("T.M.a", fail_atom::value); // M gives up: T restarts M
+  BOOST_CHECK(!top.stopped());
+  BOOST_CHECK_EQUAL(rec.count("T.M", node_state::dead), 1u);
+  BOOST_CHECK_EQUAL(rec.starts("T.M.a"), 2u);
+  BOOST_CHECK_EQUAL(rec.starts("T.M.c"), 2u);
+  BOOST_CHECK_EQUAL(rec.starts("T.M.b"), 1u);
+  std::vector<std::string> ids;
+  for (auto& c : value_of(m.which_children()))
+    ids.push_back(c.id);
+  BOOST_CHECK(ids == (std::vector<std::string>{"a", "c"}));
+  // b's id is free again: a start_child on the new run takes it.
+  BOOST_CHECK(m.start_child(b, 0s));
+  settle();
+  BOOST_CHECK_EQUAL(rec.starts("T.M.b"), 2u);
+  stop(top);
+}
+
 BOOST_AUTO_TEST_CASE(a_service_runs_its_own_children) {
   // A service may run/run_group children (Monogon style) under the
   // supervisor: its failure cancels them, its restart re-creates them.

@@ -10,8 +10,12 @@
 //  - standalone: start() spawns its actor on the actor system; stop() and
 //    wait() end it; the final error says why it ended.
 //  - hosted: as_runnable() makes it a runnable of another supervisor (add) or
-//    of a tree node (run). Each incarnation starts every service registered
-//    at that moment; the parent owns its life. Its own spec applies inside.
+//    of a tree node (run); the parent owns its life. Its own spec applies
+//    inside. What a restarted run starts: every service add() registered,
+//    before or during an earlier run (suture keeps its services), and every
+//    child start_child() registered before the first run; a child that
+//    start_child() added to a running supervisor belonged to that run only
+//    (OTP re-runs init, which does not name it) and is forgotten.
 //
 // Outcomes travel as exit reasons (errc.hpp): a service exiting with
 // do_not_restart is removed quietly; terminate_tree stops this supervisor,
@@ -184,9 +188,10 @@ public:
   caf::expected<std::vector<unstopped_child>> unstopped_report() const;
 
   /// This supervisor as a runnable for another supervisor or a tree node.
-  /// Each run starts the services registered at that moment; it signals
-  /// healthy once they were spawned. Running it in two places at once makes
-  /// the second fail with already_started.
+  /// Each run starts the services registered at that moment (except children
+  /// start_child() added to an earlier run: see the top of this file); it
+  /// signals healthy once they were spawned. Running it in two places at once
+  /// makes the second fail with already_started.
   runnable as_runnable();
 
   /// The actor of the current run, or nullptr when it does not run. An exit

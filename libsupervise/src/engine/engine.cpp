@@ -158,7 +158,17 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
   {
     std::lock_guard<std::mutex> guard{shared->mtx};
     // Standalone: those added before start() (later ones come by message);
-    // hosted: all registered now.
+    // hosted: all registered now, but a child that start_child added to an
+    // earlier run belonged to that run only (OTP re-runs init; suture keeps
+    // what add() registered).
+    if (host) {
+      std::vector<uint32_t> earlier_runs;
+      for (auto& [id, entry] : shared->services)
+        if (entry.run_only)
+          earlier_runs.push_back(id);
+      for (auto id : earlier_runs)
+        shared->erase_locked(id);
+    }
     auto upto = host ? std::numeric_limits<uint32_t>::max() : shared->initial_upto;
     shared->run_dn = top->dn; // the prefix of every service's DN (dn_of)
     for (auto& [id, entry] : shared->services)
