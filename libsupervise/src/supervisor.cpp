@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include "bounded_wait.hpp"
 #include "engine/spawn.hpp"
 #include "incarnation.hpp"
 #include "name.hpp"
@@ -453,9 +454,7 @@ std::optional<caf::error> await_end(detail::supervisor_shared& sh,
   if (sh.phase == detail::run_phase::idle)
     return make_error(errc::not_started, sh.name);
   auto ended = [&sh] { return sh.phase == detail::run_phase::finished; };
-  if (!d)
-    sh.cv.wait(guard, ended);
-  else if (!sh.cv.wait_for(guard, *d, ended))
+  if (!detail::bounded_wait(sh.cv, guard, d, ended))
     return std::nullopt;
   return sh.final_error;
 }

@@ -6,6 +6,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include "bounded_wait.hpp"
 #include "engine/spawn.hpp"
 #include "incarnation.hpp"
 #include "option_problems.hpp"
@@ -53,10 +54,7 @@ std::optional<caf::error> await_end(detail::tree_shared& sh,
   if (detail::inside_hook())
     return make_error(errc::would_deadlock, std::string{who} + " inside an event hook");
   std::unique_lock<std::mutex> guard{sh.mtx};
-  auto ended = [&sh] { return sh.finished; };
-  if (!d)
-    sh.cv.wait(guard, ended);
-  else if (!sh.cv.wait_for(guard, *d, ended))
+  if (!detail::bounded_wait(sh.cv, guard, d, [&sh] { return sh.finished; }))
     return std::nullopt;
   return sh.final_error;
 }
