@@ -29,9 +29,10 @@ struct describe {
                        x.reason ? " (" + render(x.reason) + ")" : std::string{});
   }
   std::string operator()(const child_failed& x) const {
-    return fmt::format("child {} failed {}: {}", x.child,
-                       counter_text(x, x.restarting ? "restarting" : "restart held by backoff"),
-                       render(x.reason));
+    auto next = x.restarting        ? "restarting"
+                : x.held_by_backoff ? "restart held by backoff"
+                                    : "not restarted";
+    return fmt::format("child {} failed {}: {}", x.child, counter_text(x, next), render(x.reason));
   }
   std::string operator()(const backoff_entered& x) const {
     return fmt::format("entering backoff for {:.1f} ms {}", ms(x.delay),
@@ -40,6 +41,13 @@ struct describe {
   std::string operator()(const backoff_resumed&) const { return "exiting backoff"; }
   std::string operator()(const stop_timed_out& x) const {
     return fmt::format("child {} failed to stop within {:.1f} ms", x.child, ms(x.timeout));
+  }
+  std::string operator()(const child_healthy& x) const {
+    return fmt::format("child {} healthy (incarnation {})", x.child, x.incarnation);
+  }
+  std::string operator()(const supervisor_gave_up& x) const {
+    return fmt::format("giving up: more than {} restarts within {:.1f} ms, the last {} failed: {}",
+                       x.max_restarts, ms(x.period), x.child, render(x.reason));
   }
 };
 
@@ -56,7 +64,9 @@ log_level level_of(const event& e) noexcept {
     case 2: return log_level::error;   // child_failed
     case 3: return log_level::warning; // backoff_entered
     case 4: return log_level::info;    // backoff_resumed
-    default: return log_level::warning; // stop_timed_out
+    case 5: return log_level::warning; // stop_timed_out
+    case 6: return log_level::debug;   // child_healthy
+    default: return log_level::error;  // supervisor_gave_up
   }
 }
 

@@ -134,7 +134,8 @@ void metrics::clear() {
 event_hook log_events(log_sink sink) {
   auto shared = std::make_shared<const log_sink>(sink ? std::move(sink) : stderr_sink());
   return [shared](const event& e) {
-    if (std::holds_alternative<child_started>(e) || std::holds_alternative<child_stopped>(e))
+    if (std::holds_alternative<child_started>(e) || std::holds_alternative<child_stopped>(e)
+        || std::holds_alternative<child_healthy>(e))
       return; // the default hook does not log them either
     auto& h = header_of(e);
     auto dn = h.supervisor.empty() ? h.child : h.supervisor;

@@ -1,6 +1,8 @@
 // The event hook of a supervisor: a hook may call back into its supervisor
 // (blocking calls are refused, never deadlock), a throwing hook is logged and
-// ignored, and the start and stop events carry names, counts and text.
+// ignored, the start and stop events carry names, counts and text, healthy
+// and giving up are events of their own, a give-up is never called a backoff,
+// and a group restart names its cause once.
 // Manual clock.
 
 #include <boost/test/unit_test.hpp>
@@ -89,6 +91,65 @@ BOOST_AUTO_TEST_CASE(child_start_and_stop_events_carry_names_and_counts) {
   BOOST_CHECK(stopped.state == node_state::canceled);
   BOOST_CHECK(stopped.removed);
   BOOST_CHECK_EQUAL(stopped.text, "A: child A.svc stopped: CANCELED, removed (exit::user_shutdown)");
+  stop(s);
+}
+
+BOOST_AUTO_TEST_CASE(healthy_is_an_event) {
+  supervisor s{sys, "S", quiet_spec()};
+  value_of(s.add("c", becomes_healthy(rec)));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  BOOST_REQUIRE_EQUAL(log.count("healthy", "S.c"), 1u);
+  BOOST_CHECK_EQUAL(log.last("healthy").text, "S: child S.c healthy (incarnation 1)");
+  stop(s);
+}
+
+// Past its intensity the supervisor gives up: the failure says "not
+// restarted" (never "held by backoff"), then supervisor_gave_up names the
+// intensity, the window and the failure; the default hook logs it as an error.
+BOOST_AUTO_TEST_CASE(giving_up_is_an_event_and_never_a_backoff) {
+  auto sp = quiet_spec();
+  sp.restart_intensity = intensity{0, 5s};
+  supervisor s{sys, "S", sp};
+  value_of(s.add("c", rc(rec)));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  send("S.c", fail_atom::value);
+  BOOST_REQUIRE(s.stopped());
+  BOOST_REQUIRE_EQUAL(log.count("gave_up"), 1u);
+  auto failed = log.last("failed");
+  BOOST_CHECK(!failed.restarting);
+  BOOST_CHECK(failed.text.find("not restarted") != std::string::npos);
+  BOOST_CHECK(failed.text.find("backoff") == std::string::npos);
+  BOOST_CHECK_EQUAL(log.last("gave_up").text,
+                    "S: giving up: more than 0 restarts within 5000.0 ms, the last S.c failed: "
+                    "system::runtime_error");
+  supervisor_gave_up ev;
+  ev.supervisor = "S";
+  BOOST_CHECK(level_of(event{ev}) == log_level::error);
+}
+
+// One line names a group restart's members and its cause.
+BOOST_AUTO_TEST_CASE(a_group_restart_names_its_cause_once) {
+  std::vector<std::string> lines;
+  auto sp = quiet_spec();
+  sp.strategy = strategy::one_for_all;
+  sp.sink = [&](log_level, std::string_view dn, std::string_view msg) {
+    lines.push_back(std::string{dn} + ": " + std::string{msg});
+  };
+  supervisor s{sys, "S", sp};
+  for (auto id : {"c1", "c2", "c3"})
+    value_of(s.add(id, rc(rec)));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  send("S.c2", fail_atom::value);
+  auto group_lines = std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("restarting group") != std::string::npos;
+  });
+  BOOST_CHECK_EQUAL(group_lines, 1);
+  BOOST_CHECK(std::find(lines.begin(), lines.end(),
+                        "S: restarting group {c1, c2, c3} because S.c2 failed: system::runtime_error")
+              != lines.end());
   stop(s);
 }
 

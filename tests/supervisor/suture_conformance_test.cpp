@@ -252,6 +252,8 @@ BOOST_AUTO_TEST_CASE(default_logging) {
   st.timeout = 10s;
   BOOST_CHECK_EQUAL(fmt::format("{}", st), "A: child A.x failed to stop within 10000.0 ms");
   child_failed cf;
+  BOOST_CHECK_EQUAL(fmt::format("{}", cf), "child  failed (not restarted): none");
+  cf.held_by_backoff = true;
   BOOST_CHECK_EQUAL(fmt::format("{}", cf), "child  failed (restart held by backoff): none");
   stop(s);
 }

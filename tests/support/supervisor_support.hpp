@@ -18,7 +18,7 @@ namespace test {
 
 /// An event with owned strings (the hook's views die with the call).
 struct recorded {
-  std::string type; // started, stopped, failed, backoff, resume, stop_timeout
+  std::string type; // started, stopped, failed, backoff, resume, stop_timeout, healthy, gave_up
   std::string supervisor;
   std::string child;
   double failures = 0;
@@ -64,7 +64,13 @@ public:
           r.delay = x.delay;
         } else if constexpr (std::is_same_v<T, supervise::backoff_resumed>) {
           r.type = "resume";
+        } else if constexpr (std::is_same_v<T, supervise::child_healthy>) {
+          r.type = "healthy";
+        } else if constexpr (std::is_same_v<T, supervise::supervisor_gave_up>) {
+          r.type = "gave_up";
+          r.reason = x.reason;
         } else {
+          static_assert(std::is_same_v<T, supervise::stop_timed_out>);
           r.type = "stop_timeout";
         }
       },

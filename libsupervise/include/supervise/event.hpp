@@ -1,7 +1,7 @@
 // supervise/event.hpp — what a supervisor reports to its event hook.
 //
-// Six typed events (suture's five plus child start and stop, asked for in
-// suture #68/#76). Every event carries the same header: the supervisor's DN,
+// Eight typed events: suture's five, child start, stop and healthy, and the
+// supervisor giving up. Every event carries the same header: the supervisor's DN,
 // the child's DN ("" for supervisor-level events), and the supervisor's
 // failure counter and threshold at that moment (both 0 under a tree node,
 // where per-node backoff applies instead).
@@ -58,9 +58,12 @@ struct child_stopped : event_header {
 /// the what() text), or a normal return without signal(done).
 struct child_failed : event_header {
   caf::error reason;
-  /// True when the restart is not held back by the supervisor's backoff
-  /// (suture's Restarting).
+  /// True when it restarts now (suture's Restarting).
   bool restarting = false;
+  /// True when it restarts once the supervisor's backoff pause ends; both
+  /// false: it is not restarted (its restart type, a stop, or the supervisor
+  /// gives up: supervisor_gave_up follows).
+  bool held_by_backoff = false;
 };
 
 /// The supervisor's failure counter exceeded its threshold: restarts pause
@@ -78,8 +81,22 @@ struct stop_timed_out : event_header {
   std::chrono::nanoseconds timeout{0};
 };
 
+/// An incarnation of `child` signalled healthy (signal_type::healthy).
+struct child_healthy : event_header {
+  uint64_t incarnation = 0; ///< as in child_started
+};
+
+/// The supervisor gives up: one more restart than its intensity allows
+/// within its period. It stops its children in reverse order and ends with
+/// errc::shutdown("reached_max_restart_intensity: <dn>").
+struct supervisor_gave_up : event_header {
+  size_t max_restarts = 0;           ///< spec::restart_intensity
+  std::chrono::nanoseconds period{0}; ///< its window
+  caf::error reason; ///< the failure that was one too many (of `child`)
+};
+
 using event = std::variant<child_started, child_stopped, child_failed, backoff_entered,
-                           backoff_resumed, stop_timed_out>;
+                           backoff_resumed, stop_timed_out, child_healthy, supervisor_gave_up>;
 
 using event_hook = std::function<void(const event&)>;
 
@@ -101,7 +118,7 @@ std::string to_string(const event& e);
 
 namespace fmt {
 
-/// Formats any of the six events (and the `event` variant) as to_string().
+/// Formats any of the eight events (and the `event` variant) as to_string().
 template <class T>
 struct formatter<T, char,
                  std::enable_if_t<std::is_base_of_v<supervise::event_header, T>

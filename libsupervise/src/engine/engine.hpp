@@ -197,7 +197,8 @@ void on_resume(engine& e, uint64_t token);
 // -- exits.cpp: facts -> decide() -> carried out --------------------------------
 
 void report_stopped(engine& e, node& n, caf::error reason, bool removed);
-void report_failed(engine& e, node& n, caf::error reason, bool restarting);
+// `held`: it restarts once the supervisor's pause ends.
+void report_failed(engine& e, node& n, caf::error reason, bool restarting, bool held);
 void on_exit(engine& e, caf::down_msg& msg);
 
 // -- restarts.cpp: which stopped nodes restart, when, with whom --------------

@@ -22,7 +22,8 @@ void deliver(engine& e, const event& ev);
 template <class Event>
 bool listens(const engine& e) {
   return e.opts.hook || !(std::is_same_v<Event, child_started>
-                          || std::is_same_v<Event, child_stopped>);
+                          || std::is_same_v<Event, child_stopped>
+                          || std::is_same_v<Event, child_healthy>);
 }
 
 // Emits an event of type Event about `n` (null: about the supervisor) if

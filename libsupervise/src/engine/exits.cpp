@@ -24,10 +24,11 @@ void report_stopped(engine& e, node& n, caf::error reason, bool removed) {
 // Emits child_failed for `n`.
 // Takes the reason by value: the exit's own reason moves into the event (no
 // copy of a caf::error, which allocates, on the restart path).
-void report_failed(engine& e, node& n, caf::error reason, bool restarting) {
+void report_failed(engine& e, node& n, caf::error reason, bool restarting, bool held) {
   emit<child_failed>(e, &n, [&](child_failed& ev) {
     ev.reason = reason ? std::move(reason) : make_error(errc::returned_without_done, n.dn);
     ev.restarting = restarting;
+    ev.held_by_backoff = held;
   });
 }
 
@@ -80,6 +81,14 @@ caf::error escalation_error(const engine& e, const node& n, escalation why,
   return {};
 }
 
+// "restarting group {a, b, c} because b failed: <reason>", at the supervisor.
+void log_group_restart(engine& e, const std::string& cause) {
+  std::string members;
+  for (auto* m : e.group_restart)
+    members += (members.empty() ? "" : ", ") + m->dn.substr(m->dn.rfind('.') + 1);
+  logger{e.root->dn, e.opts.sink}.info("restarting group {{{}}} because {}", members, cause);
+}
+
 // Carries out the decision about n's exit, in the order users observe: the
 // state, a pause (its event first), the child's fate, its event, the
 // restart's cancellations, a waiting caller, the supervisor's own stop.
@@ -95,18 +104,25 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
     case verdict::remove: leave(e, n); break;
     default: break; // restarts are started below, after the event
   }
+  // A supervisor's group restart names its cause once, in one line.
+  std::string group_cause;
+  if (d.child == verdict::restart_group && n.entry)
+    group_cause = n.dn + " failed: " + render(reason ? reason : make_error(errc::returned_without_done));
   caf::error start_error;
   if (d.start_failed) {
     auto text = n.dn + ": " + render(reason ? reason : make_error(errc::returned_without_done));
     start_error = make_error(errc::start_failed, text);
-    report_failed(e, n, caf::error{start_error}, false);
+    report_failed(e, n, caf::error{start_error}, false, false);
     std::lock_guard<std::mutex> guard{e.reg->mtx};
     e.reg->settle_locked(n.entry->id, start_error);
     n.manual = false; // a failed restart_child is not retried
   } else {
-    auto escalated = d.stop == escalation::terminate_tree ? reason : caf::error{};
+    auto escalated = d.stop == escalation::terminate_tree || d.stop == escalation::intensity
+                       ? reason
+                       : caf::error{};
+    bool restarts = d.child == verdict::restart || d.child == verdict::restart_group;
     if (d.failure)
-      report_failed(e, n, std::move(reason), d.restarting);
+      report_failed(e, n, std::move(reason), d.restarting, restarts && !d.restarting);
     else
       report_stopped(e, n, std::move(reason), d.child == verdict::remove);
     reason = std::move(escalated);
@@ -114,7 +130,15 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
   if (d.child == verdict::restart || d.child == verdict::restart_group) {
     n.backoff_pending = d.backoff;
     kind_of(n).take_down(e, n, d.child == verdict::restart_group);
+    if (!group_cause.empty() && e.group_restart.size() > 1)
+      log_group_restart(e, group_cause);
   }
+  if (d.stop == escalation::intensity)
+    emit<supervisor_gave_up>(e, &n, [&](supervisor_gave_up& ev) {
+      ev.max_restarts = e.counters.intensity->max_restarts();
+      ev.period = e.counters.intensity->period();
+      ev.reason = reason ? reason : make_error(errc::returned_without_done, n.dn);
+    });
   if (d.stop != escalation::none)
     begin_stop(e, escalation_error(e, n, d.stop, reason, start_error));
 }

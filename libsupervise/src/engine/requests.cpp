@@ -3,6 +3,7 @@
 
 #include <caf/all.hpp>
 
+#include "engine/events.hpp"
 #include "incarnation.hpp"
 #include "supervise/context.hpp"
 #include "supervisor_shared.hpp"
@@ -50,6 +51,7 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
     t->delays.reset(); // healthy and done both reset the backoff
   if (static_cast<signal_type>(s) == signal_type::healthy && n.running()) {
     set_state(e, n, node_state::healthy);
+    emit<child_healthy>(e, &n, [&](child_healthy& ev) { ev.incarnation = n.number; });
     if (n.entry && n.entry->ready == child_spec::ready_t::healthy)
       mark_up(e, n);
   }
