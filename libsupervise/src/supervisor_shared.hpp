@@ -109,6 +109,18 @@ struct supervisor_shared {
   /// service id; a waiter leaves when settled.
   std::unordered_map<uint32_t, std::shared_ptr<start_waiter>> waiters;
 
+  /// A run is under way, standalone or hosted (mtx held).
+  bool runs() const { return phase == run_phase::standalone || phase == run_phase::hosted; }
+
+  /// The error of a call that needs a running supervisor, or none (mtx held).
+  caf::error check_running_locked() const {
+    if (runs())
+      return {};
+    if (phase == run_phase::finished || ever_ran)
+      return make_error(errc::not_running, name);
+    return make_error(errc::not_started, name);
+  }
+
   /// Whether a caller waits for the start of service `id` (mtx held).
   bool awaited_locked(uint32_t id) const { return waiters.count(id) > 0; }
 
