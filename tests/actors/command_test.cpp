@@ -248,7 +248,8 @@ BOOST_AUTO_TEST_CASE(two_hundred_restarts_leave_zero_zombies) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// Issue 7.5: 1,000 subprocess restarts and a stop; its own CTest entry.
+// 1,000 subprocess restarts and a stop leave no zombie and no orphan; a suite
+// of its own, so CTest times it on its own.
 BOOST_FIXTURE_TEST_SUITE(command_thousand_restarts, actors_fixture)
 
 BOOST_AUTO_TEST_CASE(thousand_restarts_leave_zero_zombies_and_no_orphans) {
