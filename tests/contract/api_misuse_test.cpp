@@ -91,12 +91,7 @@ BOOST_AUTO_TEST_CASE(signal_misuse_is_an_error_not_a_crash) {
 
 BOOST_AUTO_TEST_CASE(stale_context_never_reaches_the_next_incarnation) {
   std::optional<context> first;
-  auto child = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
-    rec.started(ctx.dn(), caf::actor{self});
-    if (!first)
-      first.emplace(ctx);
-    return {[self](fail_atom) { self->quit(test_failure()); }};
-  };
+  auto child = keeps_first_context(rec, first);
   tree t{sys, group_root({{"c", child}}), options()};
   settle();
   send("root.c", fail_atom::value);
@@ -114,12 +109,7 @@ BOOST_AUTO_TEST_CASE(stale_context_never_reaches_the_next_incarnation) {
 // its lines never pass for the live node's.
 BOOST_AUTO_TEST_CASE(a_stale_context_logs_as_its_own_incarnation) {
   std::optional<context> first;
-  auto child = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
-    rec.started(ctx.dn(), caf::actor{self});
-    if (!first)
-      first.emplace(ctx);
-    return {[self](fail_atom) { self->quit(test_failure()); }};
-  };
+  auto child = keeps_first_context(rec, first);
   std::vector<std::pair<std::string, std::string>> lines;
   auto opts = options();
   opts.sink = [&](log_level, std::string_view dn, std::string_view msg) {

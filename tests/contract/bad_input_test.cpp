@@ -94,12 +94,7 @@ BOOST_AUTO_TEST_CASE(signal_misuse) {
 
 BOOST_AUTO_TEST_CASE(stale_context) {
   std::optional<context> first;
-  auto child = [&](caf::event_based_actor* self, context& ctx) -> caf::behavior {
-    rec.started(ctx.dn(), caf::actor{self});
-    if (!first)
-      first.emplace(ctx);
-    return {[self](fail_atom) { self->quit(test_failure()); }};
-  };
+  auto child = keeps_first_context(rec, first);
   tree t{sys, probing_root(rec, [&](context& ctx) { run(ctx, "s", child); }), options()};
   settle();
   still_restarts("root.s");

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,18 @@ private:
   std::map<std::string, caf::actor> actors_;
   std::map<std::string, size_t> starts_;
 };
+
+// An event-based child that keeps the context of its first incarnation in
+// `first` (to be used once stale) and fails on fail_atom.
+inline supervise::runnable keeps_first_context(recorder& rec,
+                                               std::optional<supervise::context>& first) {
+  return [&rec, &first](caf::event_based_actor* self, supervise::context& ctx) -> caf::behavior {
+    rec.started(ctx.dn(), caf::actor{self});
+    if (!first)
+      first.emplace(ctx);
+    return {[self](fail_atom) { self->quit(test_failure()); }};
+  };
+}
 
 /// A remote-controlled event-based runnable (Monogon's `rc`): registers
 /// itself, then obeys t_healthy, t_done, t_fail, t_throw, t_dnr, t_term.
