@@ -40,6 +40,7 @@ using resume_atom = caf::atom_constant<caf::atom("sv_resume")>;
 using up_atom = caf::atom_constant<caf::atom("sv_up")>;
 using start_timeout_atom = caf::atom_constant<caf::atom("sv_startto")>;
 using child_stop_timeout_atom = caf::atom_constant<caf::atom("sv_chstop")>;
+using kill_grace_atom = caf::atom_constant<caf::atom("sv_killgr")>;
 using terminate_atom = caf::atom_constant<caf::atom("sv_termin")>;
 using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
 using pump_atom = caf::atom_constant<caf::atom("sv_pump")>;

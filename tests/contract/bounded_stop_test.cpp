@@ -55,6 +55,20 @@ runnable slow(recorder& rec, std::chrono::milliseconds d) {
   };
 }
 
+// An event-based child whose handler does not return until `released`: it
+// blocks its worker thread, so neither its stop request nor a kill reaches
+// it. `entered` is set once it blocks.
+runnable blocks_its_worker(std::shared_future<void> released, std::shared_ptr<std::promise<void>> entered) {
+  return [released, entered](caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    signal(ctx, signal_type::healthy);
+    self->send(self, ping_atom::value);
+    return {[released, entered](ping_atom) {
+      entered->set_value();
+      released.wait(); // the handler that never returns, under test
+    }};
+  };
+}
+
 // A root that runs `children` one-for-one and stays.
 runnable root_of(child_list children) {
   return [children](caf::event_based_actor*, context& ctx) -> caf::behavior {
@@ -147,6 +161,39 @@ BOOST_AUTO_TEST_CASE(supervisor_stop_is_bounded_by_the_largest_shutdown) {
   BOOST_CHECK(dns_of(*report) == (std::vector<std::string>{"S.hangs", "S.hangs_long"}));
   for (auto& u : *report)
     BOOST_CHECK_EQUAL(u.supervisor, "S");
+}
+
+BOOST_AUTO_TEST_CASE(an_event_child_blocking_its_worker_is_given_up_at_its_timeout) {
+  auto opts = options();
+  opts.stop_timeout = 200ms;
+  auto entered = std::make_shared<std::promise<void>>();
+  auto blocked = entered->get_future();
+  tree t{sys,
+         root_of({{"blocks", blocks_its_worker(released, entered)}, {"fine", becomes_healthy(rec)}}),
+         opts};
+  BOOST_REQUIRE(blocked.wait_for(10s) == std::future_status::ready);
+  auto took = timed([&] { t.stop(); }, [&](auto d) { return t.wait_for(d); });
+  BOOST_CHECK_LE(took, ms(200ms + slack).count());
+  BOOST_CHECK(t.unstopped() == std::vector<std::string>{"root.blocks"});
+}
+
+BOOST_AUTO_TEST_CASE(a_supervisor_gives_up_on_an_event_child_blocking_its_worker) {
+  auto sp = quiet_spec();
+  sp.stop_timeout = 100ms;
+  supervisor s{sys, "S", sp};
+  auto entered = std::make_shared<std::promise<void>>();
+  auto blocked = entered->get_future();
+  child_spec c;
+  c.id = "blocks";
+  c.start = blocks_its_worker(released, entered);
+  c.shutdown = shutdown_spec::after(150ms);
+  BOOST_REQUIRE(s.start_child(c));
+  BOOST_REQUIRE(s.add("ignores", stubborn(rec)));
+  BOOST_REQUIRE(!s.start(5s));
+  BOOST_REQUIRE(blocked.wait_for(10s) == std::future_status::ready);
+  auto took = timed([&] { BOOST_CHECK(!s.stop()); }, [&](auto d) { return s.wait_for(d); });
+  BOOST_CHECK_LE(took, ms(150ms + slack).count());
+  BOOST_CHECK(dns_of(*s.unstopped_report()) == std::vector<std::string>{"S.blocks"});
 }
 
 BOOST_AUTO_TEST_CASE(simple_one_for_one_stops_many_in_parallel) {

@@ -76,7 +76,9 @@ struct backoff_entered : event_header {
 struct backoff_resumed : event_header {};
 
 /// `child` did not stop within the supervisor's stop timeout. An event-based
-/// child is then killed; a blocking one cannot be and is reported unstopped.
+/// child is then killed; a blocking one cannot be, nor an event-based one
+/// whose handler never returns (still running 50 ms after its kill): both are
+/// given up on and reported unstopped.
 struct stop_timed_out : event_header {
   std::chrono::nanoseconds timeout{0};
 };

@@ -41,8 +41,10 @@ struct tree_options {
   log_sink sink;
   /// How long stop() waits for children to honour their stop request before
   /// event-based ones get exit_reason::kill. Blocking runnables cannot be
-  /// killed: the tree then ends without them (wait() returns) and lists them
-  /// in tree::unstopped(); the actor_system cannot shut down while they run.
+  /// killed, nor event-based ones whose handler never returns (still running
+  /// 50 ms after the kill): the tree then ends without them (wait() returns)
+  /// and lists them in tree::unstopped(); the actor_system cannot shut down
+  /// while they run.
   std::chrono::nanoseconds stop_timeout = std::chrono::seconds(10);
   /// Seed of the jitter generator (0 = random_device).
   uint64_t seed = 0;

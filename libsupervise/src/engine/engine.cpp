@@ -76,7 +76,7 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
   });
   self->attach_functor([ep](const caf::error& reason) {
     // Link semantics: nothing outlives the engine unsupervised.
-    auto hung = running_report(*ep, true);
+    auto hung = unstoppable_report(*ep);
     for (auto& entry : ep->by_addr)
       request_stop(*entry.second);
     if (!ep->finished) { // killed, or torn down with the actor system
@@ -114,6 +114,7 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
     [ep](child_stop_timeout_atom, uint64_t id, uint64_t number) {
       on_child_stop_timeout(*ep, id, number);
     },
+    [ep](kill_grace_atom, uint64_t id, uint64_t number) { on_kill_grace_over(*ep, id, number); },
     [ep](resume_atom, uint64_t token) { on_resume(*ep, token); },
     [ep](pump_atom) {
       ep->pump_pending = false;

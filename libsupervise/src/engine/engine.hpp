@@ -138,7 +138,7 @@ struct engine : std::enable_shared_from_this<engine> {
   // the supervisor's own stop, one for the members of a group restart.
   std::vector<uint64_t> stop_order;
   std::vector<uint64_t> group_stop;
-  size_t given_up = 0; // running children given up on (blocking, past shutdown)
+  size_t given_up = 0; // running children given up on (past shutdown, a kill cannot reach them)
   // The actor clock's now while an exit is handled (read once, not thrice).
   std::optional<caf::actor_clock::time_point> exit_now;
 
@@ -209,7 +209,7 @@ void apply_strategy(engine& e, node& n);
 
 // -- shutdown.cpp: stopping children, the end of a run -------------------------
 
-std::vector<unstopped_child> running_report(const engine& e, bool blocking_only);
+std::vector<unstopped_child> unstoppable_report(const engine& e);
 void finish(engine& e, std::vector<unstopped_child> hung);
 void maybe_finish(engine& e);
 void arm_shutdown(engine& e, node& n);
@@ -217,6 +217,7 @@ void stop_in_order(engine& e, std::vector<uint64_t>& order);
 void begin_stop(engine& e, caf::error reason);
 void on_stop_timeout(engine& e);
 void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number);
+void on_kill_grace_over(engine& e, uint64_t id, uint64_t number);
 
 // -- requests.cpp: from runnables and from supervisor handles ------------------
 

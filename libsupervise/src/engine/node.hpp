@@ -115,7 +115,7 @@ struct node {
   disposition fate : 8;
   bool cancelled : 1;   // the context of this incarnation was cancelled (Monogon)
   bool manual : 1;      // started by restart_child: a failed start parks it
-  bool given_up : 1;    // a blocking child past its shutdown time (counted in given_up)
+  bool given_up : 1;    // past its shutdown time, a kill cannot reach it (counted in given_up)
   bool timed_out : 1;   // its stop_timed_out event was emitted
   bool exit_unlisted : 1; // exited; the name table and registry not told yet
   bool backoff_pending : 1; // its restart waits for its own backoff (a failed tree node)

@@ -13,11 +13,12 @@
 
 namespace supervise::detail::core {
 
-// The children still running, as a report (blocking ones are the hung ones).
-std::vector<unstopped_child> running_report(const engine& e, bool blocking_only) {
+// The children that cannot be stopped, as a report: blocking ones still
+// running (a kill does not reach their thread) and those given up on.
+std::vector<unstopped_child> unstoppable_report(const engine& e) {
   std::vector<unstopped_child> out;
   for (auto& [addr, n] : e.by_addr) {
-    if (blocking_only && n->body().is_event_based())
+    if (!n->given_up && !n->body().is_blocking())
       continue;
     unstopped_child u;
     u.dn = n->dn;
@@ -33,6 +34,41 @@ std::vector<unstopped_child> running_report(const engine& e, bool blocking_only)
 }
 
 namespace {
+
+// How long a killed event-based child may take to go before it is given up
+// on. A kill is handled as soon as a worker reaches the child's mailbox: one
+// still running after this blocks its worker (a handler that never returns),
+// and waiting longer would let it stretch every stop bound.
+constexpr auto kill_grace = std::chrono::milliseconds(50);
+
+// n is past its shutdown time and cannot be stopped: stop waiting for it
+// (it stays listed until it exits, and is reported as unstopped).
+void give_up(engine& e, node& n) {
+  if (!n.given_up) {
+    n.given_up = true;
+    ++e.given_up;
+  }
+}
+
+// Kills n. A blocking child ignores a kill: given up on at once; an
+// event-based one is given up on when it is still running kill_grace later.
+void kill_or_give_up(engine& e, node& n) {
+  kill(n);
+  if (n.body().is_blocking())
+    give_up(e, n);
+  else
+    e.self->delayed_send(e.self, kill_grace, kill_grace_atom::value, n.id, n.number);
+}
+
+// A child stopped or was given up on: the stop it held up goes on.
+void continue_stops(engine& e) {
+  if (e.stopping) {
+    stop_in_order(e, e.stop_order);
+    maybe_finish(e);
+  } else if (!e.group_stop.empty()) {
+    stop_in_order(e, e.group_stop);
+  }
+}
 
 // What this run ends with towards its parent or its handle: the stop
 // reason, with a terminate_tree turned into do_not_restart when this
@@ -59,23 +95,19 @@ void finish(engine& e, std::vector<unstopped_child> hung) {
 // past their shutdown time), and no ordered stop is left to do.
 void maybe_finish(engine& e) {
   if (e.stopping && e.stop_order.empty() && e.by_addr.size() == e.given_up)
-    finish(e, running_report(e, true));
+    finish(e, unstoppable_report(e));
 }
 
 // The shutdown of one child by its spec: brutal_kill at once, a timer for
-// `timeout`, nothing for `infinity`. A blocking child cannot be killed:
-// brutal_kill gives up on it at once.
+// `timeout`, nothing for `infinity`. A child a kill cannot reach is given up
+// on (kill_or_give_up).
 void arm_shutdown(engine& e, node& n) {
   if (!n.running())
     return;
   auto sh = kind_of(n).shutdown(e, n);
   switch (sh.kind) {
     case shutdown_spec::brutal_kill:
-      kill(n);
-      if (n.body().is_blocking() && !n.given_up) {
-        n.given_up = true;
-        ++e.given_up;
-      }
+      kill_or_give_up(e, n);
       break;
     case shutdown_spec::timeout:
       e.self->delayed_send(e.self, sh.time, child_stop_timeout_atom::value, n.id, n.number);
@@ -164,8 +196,8 @@ void begin_stop(engine& e, caf::error reason) {
   maybe_finish(e);
 }
 
-// The overall stop timeout ran out: kill event-based children that still run;
-// end without the blocking ones (they cannot be killed) and report them.
+// The overall stop timeout ran out: kill what still runs; the run ends once
+// every child exited or was given up on (kill_or_give_up), and reports those.
 void on_stop_timeout(engine& e) {
   if (e.finished)
     return;
@@ -180,15 +212,13 @@ void on_stop_timeout(engine& e) {
       continue; // reported and killed by its own shutdown timer already
     n->timed_out = true; // (a bit-field: no std::exchange)
     emit<stop_timed_out>(e, n, [&](stop_timed_out& ev) { ev.timeout = e.opts.stop_timeout; });
-    kill(*n);
+    kill_or_give_up(e, *n);
   }
-  auto hung = running_report(e, true);
-  if (std::any_of(late.begin(), late.end(), [](node* n) { return n->body().is_blocking(); }))
-    finish(e, std::move(hung)); // blocking stragglers: end now, reported
+  maybe_finish(e);
 }
 
 // One child's shutdown time ran out (a stop, remove or terminate_child):
-// report, kill an event-based one, give up on a blocking one.
+// report it and kill it (or give up on it).
 void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   auto i = e.by_id.find(id);
   if (i == e.by_id.end() || !i->second->running() || i->second->number != number)
@@ -200,17 +230,18 @@ void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number) {
   emit<stop_timed_out>(e, &n, [&](stop_timed_out& ev) {
     ev.timeout = kind_of(n).shutdown(e, n).time;
   });
-  kill(n);
-  if (n.body().is_blocking() && !n.given_up) {
-    n.given_up = true;
-    ++e.given_up;
-  }
-  if (e.stopping) {
-    stop_in_order(e, e.stop_order);
-    maybe_finish(e);
-  } else if (!e.group_stop.empty()) {
-    stop_in_order(e, e.group_stop);
-  }
+  kill_or_give_up(e, n);
+  continue_stops(e);
+}
+
+// A killed event-based child is still running kill_grace later: it blocks its
+// worker, and the stop goes on without it.
+void on_kill_grace_over(engine& e, uint64_t id, uint64_t number) {
+  auto i = e.by_id.find(id);
+  if (i == e.by_id.end() || !i->second->running() || i->second->number != number)
+    return;
+  give_up(e, *i->second);
+  continue_stops(e);
 }
 
 } // namespace supervise::detail::core
