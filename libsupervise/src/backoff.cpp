@@ -24,6 +24,7 @@ void detail::check(const backoff_options& x, option_problems& out, const std::st
               duration_text(x.max_interval), "must be >=", prefix + "initial",
               duration_text(x.initial));
   out.unit_interval(prefix + "jitter", x.jitter);
+  out.non_negative(prefix + "min_uptime", x.min_uptime, " (0: healthy resets at once)");
 }
 
 std::chrono::nanoseconds backoff::next(double uniform01) {

@@ -134,7 +134,7 @@ constexpr field_key spec_keys[] = {
 constexpr field_key tree_keys[] = {
   {"backoff.initial", "backoff-initial"}, {"backoff.multiplier", "backoff-multiplier"},
   {"backoff.max_interval", "backoff-max"}, {"backoff.jitter", "backoff-jitter"},
-  {"stop_timeout", "stop-timeout"},
+  {"backoff.min_uptime", "backoff-min-uptime"}, {"stop_timeout", "stop-timeout"},
 };
 
 // `x` after its type's own check (that of validate()), every problem named
@@ -170,6 +170,8 @@ void add_options(caf::config_option_set& opts) {
     .add<double>("backoff-multiplier", "tree node: delay growth per failure, >= 1 (default 1.5)")
     .add<caf::timespan>("backoff-max", "tree node: cap of the base delay (default 60s)")
     .add<double>("backoff-jitter", "tree node: randomization factor in [0, 1] (default 0.5)")
+    .add<caf::timespan>("backoff-min-uptime",
+                        "tree node: healthy this long before an exit resets the backoff (default 1s)")
     .add<caf::timespan>("stop-timeout",
                         "trees and supervisors: grace before stragglers are killed (default 10s)")
     .add<std::string>("log-level", "minimum level logged: debug|info|warning|error (default debug)")
@@ -244,6 +246,7 @@ caf::expected<tree_options> tree_options_from(const caf::actor_system_config& cf
   b.multiplier = rd.real("backoff-multiplier", b.multiplier);
   b.max_interval = rd.duration("backoff-max", b.max_interval);
   b.jitter = rd.real("backoff-jitter", b.jitter);
+  b.min_uptime = rd.duration("backoff-min-uptime", b.min_uptime);
   return with_shared_keys(rd, std::move(t), tree_keys);
 }
 

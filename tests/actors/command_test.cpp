@@ -80,10 +80,13 @@ BOOST_AUTO_TEST_CASE(crashing_command_restarts_with_backoff_and_logs_under_its_d
   auto err = logs.wait("root.cmd", "trouble");
   BOOST_REQUIRE(err);
   BOOST_CHECK(err->level == log_level::warning);
-  // Every exit is a failure naming the status; healthy at spawn resets the
-  // backoff, so every restart waits the initial 20 ms.
+  // Every exit is a failure naming the status; healthy at spawn does not
+  // reset the backoff of a program that dies within min_uptime (1 s), so
+  // the delays grow: 20, 30, 45 ms.
   BOOST_CHECK(logs.wait("root.cmd", "exited with status 3"));
   BOOST_CHECK(logs.wait("root.cmd", "restarting after backoff of 20 ms"));
+  BOOST_CHECK(logs.wait("root.cmd", "restarting after backoff of 30 ms"));
+  BOOST_CHECK(logs.wait("root.cmd", "restarting after backoff of 45 ms"));
   t.stop();
   BOOST_CHECK(!t.wait());
   BOOST_CHECK_EQUAL(count_children().first, 0u);

@@ -77,6 +77,7 @@ BOOST_AUTO_TEST_CASE(defaults_when_nothing_is_set) {
   BOOST_CHECK_EQUAL(t.backoff.multiplier, td.backoff.multiplier);
   BOOST_CHECK(t.backoff.max_interval == td.backoff.max_interval);
   BOOST_CHECK_EQUAL(t.backoff.jitter, td.backoff.jitter);
+  BOOST_CHECK(t.backoff.min_uptime == td.backoff.min_uptime);
   BOOST_CHECK(t.stop_timeout == td.stop_timeout);
   BOOST_CHECK(!t.sink);
   BOOST_CHECK(value_of(log_level_from(p.cfg)) == log_level::debug);
@@ -88,7 +89,7 @@ BOOST_AUTO_TEST_CASE(command_line) {
             "--supervise.failure-backoff-jitter=0", "--supervise.stop-timeout=2s",
             "--supervise.backoff-initial=20ms", "--supervise.backoff-multiplier=2",
             "--supervise.backoff-max=1s", "--supervise.backoff-jitter=0.25",
-            "--supervise.log-level=warning", "--supervise.seed=42"}};
+            "--supervise.backoff-min-uptime=250ms", "--supervise.log-level=warning", "--supervise.seed=42"}};
   BOOST_REQUIRE_MESSAGE(!p.err, render(p.err));
   auto s = value_of(spec_from(p.cfg));
   BOOST_CHECK(s.failure_decay == 10s);
@@ -103,6 +104,7 @@ BOOST_AUTO_TEST_CASE(command_line) {
   BOOST_CHECK_EQUAL(t.backoff.multiplier, 2.0);
   BOOST_CHECK(t.backoff.max_interval == 1s);
   BOOST_CHECK_EQUAL(t.backoff.jitter, 0.25);
+  BOOST_CHECK(t.backoff.min_uptime == 250ms);
   BOOST_CHECK(t.stop_timeout == 2s);
   BOOST_CHECK_EQUAL(t.seed, 42u);
   BOOST_CHECK(value_of(log_level_from(p.cfg)) == log_level::warning);

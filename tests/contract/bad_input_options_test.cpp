@@ -165,6 +165,10 @@ BOOST_AUTO_TEST_CASE(durations_in_human_units) {
   bo.max_interval = 750ms;
   BOOST_CHECK_EQUAL(detail_of(bo.validate()),
                     "backoff.max_interval = 750ms: must be >= backoff.initial (2s)");
+  backoff_options up;
+  up.min_uptime = -1s;
+  BOOST_CHECK_EQUAL(detail_of(up.validate()),
+                    "backoff.min_uptime = -1s: must be >= 0 (0: healthy resets at once)");
 }
 
 // The names before the rename compile, warn, and still take effect.

@@ -105,8 +105,10 @@ BOOST_AUTO_TEST_CASE(backoff) {
   BOOST_CHECK_EQUAL(rec.starts("root.one"), 5u);
   advance(1532ms); // 2531.25 ms in all
   BOOST_CHECK_EQUAL(rec.starts("root.one"), 6u);
-  // Healthy resets the backoff: the next death restarts after 500 ms.
+  // Healthy resets the backoff (here once it lasted min_uptime, 1 s): the
+  // next death restarts after 500 ms.
   send("root.one", healthy_atom::value);
+  advance(1s);
   send("root.one", fail_atom::value);
   advance(500ms);
   BOOST_CHECK_EQUAL(rec.starts("root.one"), 7u);

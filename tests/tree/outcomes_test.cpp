@@ -30,6 +30,48 @@ BOOST_AUTO_TEST_CASE(do_not_restart_stops_only_that_node) {
   stop(t);
 }
 
+BOOST_AUTO_TEST_CASE(healthy_at_spawn_resets_the_backoff_only_after_min_uptime) {
+  // A child that says healthy as soon as it runs and dies 10 ms later (a
+  // command whose program crashes at once) still backs off further.
+  tree t{sys, group_root({{"one", rc(rec)}}), options()};
+  settle();
+  std::vector<caf::timespan> delays{500ms, 750ms, 1125ms};
+  for (size_t i = 0; i < delays.size(); ++i) {
+    send("root.one", healthy_atom::value);
+    advance(10ms);
+    send("root.one", fail_atom::value);
+    advance(delays[i] - 1ms);
+    BOOST_CHECK_EQUAL(rec.starts("root.one"), i + 1);
+    advance(1ms);
+    BOOST_CHECK_EQUAL(rec.starts("root.one"), i + 2);
+  }
+  // Healthy for min_uptime (1 s) before its death: back to 500 ms.
+  send("root.one", healthy_atom::value);
+  advance(1s);
+  send("root.one", fail_atom::value);
+  advance(499ms);
+  BOOST_CHECK_EQUAL(rec.starts("root.one"), 4u);
+  advance(1ms);
+  BOOST_CHECK_EQUAL(rec.starts("root.one"), 5u);
+  stop(t);
+}
+
+BOOST_AUTO_TEST_CASE(min_uptime_zero_resets_on_the_signal) {
+  auto opts = options();
+  opts.backoff.min_uptime = 0s; // Monogon's rule
+  tree t{sys, group_root({{"one", rc(rec)}}), opts};
+  settle();
+  for (size_t i = 0; i < 3; ++i) {
+    send("root.one", healthy_atom::value);
+    send("root.one", fail_atom::value);
+    advance(499ms);
+    BOOST_CHECK_EQUAL(rec.starts("root.one"), i + 1);
+    advance(1ms);
+    BOOST_CHECK_EQUAL(rec.starts("root.one"), i + 2);
+  }
+  stop(t);
+}
+
 BOOST_AUTO_TEST_CASE(separate_runs_are_one_for_one) {
   // Two run() calls before the engine sees either: still two groups.
   auto root = [&](caf::event_based_actor*, context& ctx) -> caf::behavior {

@@ -38,7 +38,8 @@ caf::error run_group(context& ctx, child_list children);
 /// `run_group` with one child: a one-for-one child.
 caf::error run(context& ctx, std::string name, runnable r);
 
-/// healthy: NEW -> HEALTHY (resets the backoff). done: after healthy; the
+/// healthy: NEW -> HEALTHY (resets the backoff if the node then runs for
+/// backoff_options::min_uptime before it exits). done: after healthy; the
 /// node ends DONE when its runnable then returns normally; its children keep
 /// running. Errors: signal_misuse (healthy twice, done before healthy, done
 /// twice), stale_context.

@@ -167,6 +167,8 @@ void on_exit(engine& e, caf::down_msg& msg) {
   if (n.run == run_state::starting)
     --e.pending_up; // it ended before it was up
   n.run = run_state::idle;
+  if (auto* t = n.tree.ptr())
+    t->delays.exited_at(*e.exit_now, e.opts.backoff.min_uptime);
   // The dead actor (and, through its context, its incarnation) is destroyed
   // when this handler returns, after a replacement was spawned: as a bare
   // supervisor overwriting its handle, not on the restart's critical path.

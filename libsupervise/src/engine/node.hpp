@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,21 +48,40 @@ private:
 };
 
 // A tree node's backoff, made on its first DEAD restart (services never back
-// off per node): 8 B per node instead of 40.
+// off per node): 8 B per node instead of 64. Before it exists there is
+// nothing to reset, so the healthy time is only kept from then on.
 class lazy_backoff {
 public:
+  using time_point = std::chrono::steady_clock::time_point;
+
   std::chrono::nanoseconds next(const backoff_options& opts, double uniform01) {
-    if (!b_)
-      b_ = std::make_unique<backoff>(opts);
-    return b_->next(uniform01);
+    if (!s_)
+      s_ = std::make_unique<state>(opts);
+    return s_->delays.next(uniform01);
   }
-  void reset() {
-    if (b_)
-      b_->reset();
+  // The current incarnation signalled healthy (or done) at `t`; the first
+  // signal counts.
+  void healthy_at(time_point t) {
+    if (s_ && !s_->healthy_since)
+      s_->healthy_since = t;
+  }
+  // The current incarnation exited at `t`: healthy for min_uptime or more
+  // before, it resets the backoff (a quick death after a healthy start does not).
+  void exited_at(time_point t, std::chrono::nanoseconds min_uptime) {
+    if (!s_)
+      return;
+    if (s_->healthy_since && t - *s_->healthy_since >= min_uptime)
+      s_->delays.reset();
+    s_->healthy_since.reset();
   }
 
 private:
-  std::unique_ptr<backoff> b_;
+  struct state {
+    explicit state(const backoff_options& opts) : delays(opts) {}
+    backoff delays;
+    std::optional<time_point> healthy_since;
+  };
+  std::unique_ptr<state> s_;
 };
 
 struct node;

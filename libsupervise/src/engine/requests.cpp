@@ -48,7 +48,7 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
     return;
   auto& n = *i->second;
   if (auto* t = n.tree.ptr())
-    t->delays.reset(); // healthy and done both reset the backoff
+    t->delays.healthy_at(now(e)); // healthy and done: a reset if it lasts (its exit)
   if (static_cast<signal_type>(s) == signal_type::healthy && n.running()) {
     set_state(e, n, node_state::healthy);
     emit<child_healthy>(e, &n, [&](child_healthy& ev) { ev.incarnation = n.number; });
