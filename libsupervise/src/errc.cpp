@@ -37,6 +37,7 @@ const char* to_string(errc x) noexcept {
     case errc::unknown_child: return "unknown_child";
     case errc::child_running: return "child_running";
     case errc::already_present: return "already_present";
+    case errc::simple_one_for_one: return "simple_one_for_one";
   }
   return "unknown";
 }

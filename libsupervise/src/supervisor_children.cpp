@@ -4,7 +4,9 @@
 // handle validates, records and forwards; the engine decides.
 #include "supervise/supervisor.hpp"
 
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/send.hpp>
@@ -28,20 +30,31 @@ std::string token_text(service_token t) {
 
 namespace {
 
-// The option values of `cs` that cannot work under `sh`, all in one
+// The option values of `cs` that cannot work under `when`, all in one
 // errc::invalid_option ("A.x: significant with restart permanent; shutdown
-// = -1ms: must be >= 0"); none when fine.
-caf::error check_child(const detail::supervisor_shared& sh, const child_spec& cs) {
+// = -1ms: must be >= 0"); none when fine. `prefix` goes before the id.
+caf::error check_child(const std::string& prefix, auto_shutdown when, const child_spec& cs) {
   detail::option_problems out;
   out.require(!cs.significant || cs.restart != restart_type::permanent,
               "significant with restart permanent");
-  out.require(!cs.significant || sh.sp.shutdown_when != auto_shutdown::never,
+  out.require(!cs.significant || when != auto_shutdown::never,
               "significant under auto_shutdown never");
   if (cs.shutdown && cs.shutdown->kind == shutdown_spec::timeout)
     out.non_negative("shutdown", cs.shutdown->time);
+  out.non_negative("start_timeout", cs.start_timeout);
   if (out.empty())
     return {}; // the usual case: no name text built on the add path
-  return out.error(sh.name + "." + cs.id);
+  return out.error(prefix + cs.id);
+}
+
+// Everything about `cs` alone that makes it unusable: its id, its runnable,
+// its options. `prefix` goes before the id in the error.
+caf::error check_spec(const std::string& prefix, auto_shutdown when, const child_spec& cs) {
+  if (auto err = detail::validate_name(cs.id))
+    return err;
+  if (!cs.start)
+    return make_error(errc::empty_runnable, prefix + cs.id);
+  return check_child(prefix, when, cs);
 }
 
 // Why `cs.id` cannot be registered again (caller holds the lock): a removed
@@ -69,11 +82,7 @@ caf::expected<service_token> register_child(detail::supervisor_shared& sh, child
     std::lock_guard<std::mutex> guard{sh.mtx};
     if (cs.id.empty() && sh.sp.strategy == strategy::simple_one_for_one)
       cs.id = "child-" + std::to_string(sh.next_generated++);
-    if (auto err = detail::validate_name(cs.id))
-      return err;
-    if (!cs.start)
-      return make_error(errc::empty_runnable, sh.name + "." + cs.id);
-    if (auto err = check_child(sh, cs))
+    if (auto err = check_spec(sh.name + ".", sh.sp.shutdown_when, cs))
       return err;
     if (sh.phase == detail::run_phase::finished)
       return make_error(errc::not_running, sh.name);
@@ -155,6 +164,16 @@ caf::expected<detail::service_entry*> token_entry(detail::supervisor_shared& sh,
   return &i->second;
 }
 
+// simple_one_for_one keeps no spec of a stopped child, so OTP refuses the
+// calls that work on one (caller holds the lock).
+caf::error refused_by_strategy(const detail::supervisor_shared& sh, const char* call,
+                               const std::string& id) {
+  if (sh.sp.strategy != strategy::simple_one_for_one)
+    return {};
+  return make_error(errc::simple_one_for_one,
+                    sh.name + "." + id + ": " + call + " under simple_one_for_one");
+}
+
 // Unlists `entry` (it leaves services() at once; its name stays taken until
 // its child has stopped, so a re-add can never run two incarnations of one
 // DN) and returns the engine to tell, or null when the removal was under way
@@ -203,11 +222,12 @@ caf::error supervisor::terminate_child(const std::string& id) {
     return entry.error();
   auto service = (*entry)->id;
   caf::anon_send(shared_->engine, detail::terminate_atom::value, service);
-  // Stopped: idle (kept) or gone (temporary); or the supervisor ended.
+  // Stopped: idle (kept) or gone (temporary, or any under
+  // simple_one_for_one: unlisted, its id free); or the supervisor ended.
   shared_->cv.wait(guard, [&] {
     auto i = shared_->services.find(service);
     return i == shared_->services.end() || (i->second.idle && !i->second.running)
-           || !shared_->runs();
+           || i->second.removing || !shared_->runs();
   });
   return {};
 }
@@ -221,6 +241,8 @@ caf::error supervisor::restart_child(const std::string& id, std::chrono::nanosec
     auto entry = running_child(*shared_, id);
     if (!entry)
       return entry.error();
+    if (auto err = refused_by_strategy(*shared_, "restart_child", id))
+      return err;
     if ((*entry)->running || !(*entry)->idle)
       return make_error(errc::child_running, shared_->name + "." + id);
     shared_->waiters[(*entry)->id] = waiter;
@@ -236,6 +258,8 @@ caf::error supervisor::delete_child(const std::string& id) {
   auto entry = running_child(*shared_, id);
   if (!entry)
     return entry.error();
+  if (auto err = refused_by_strategy(*shared_, "delete_child", id))
+    return err;
   if ((*entry)->running || !(*entry)->idle)
     return make_error(errc::child_running, shared_->name + "." + id);
   auto service = (*entry)->id;
@@ -264,8 +288,38 @@ caf::expected<std::vector<Row>> listed(const detail::supervisor_shared& sh, Make
 caf::expected<std::vector<child_info>> supervisor::which_children() const {
   return listed<child_info>(*shared_, [this](uint32_t, const detail::service_entry& e) {
     return child_info{e.name, shared_->dn_of(e), e.actor, e.state, e.type, e.restart,
-                      e.restarts, e.idle};
+                      e.restarts, e.idle, e.restarting};
   });
+}
+
+caf::expected<child_spec> supervisor::get_childspec(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{shared_->mtx};
+  auto entry = running_child(*shared_, id);
+  if (!entry)
+    return entry.error();
+  auto& e = **entry;
+  child_spec cs;
+  cs.id = e.name;
+  cs.start = e.body;
+  cs.restart = e.restart;
+  cs.shutdown = e.shutdown(); // resolved: the default made explicit
+  cs.type = e.type;
+  cs.significant = e.significant;
+  cs.ready = e.ready;
+  cs.start_timeout = e.start_timeout;
+  return cs;
+}
+
+caf::error supervisor::check_childspecs(const std::vector<child_spec>& specs,
+                                        auto_shutdown when) {
+  std::set<std::string_view> ids;
+  for (auto& cs : specs) {
+    if (auto err = check_spec("", when, cs))
+      return err;
+    if (!ids.insert(cs.id).second)
+      return make_error(errc::duplicate_name, cs.id);
+  }
+  return {};
 }
 
 caf::expected<child_counts> supervisor::count_children() const {

@@ -42,7 +42,8 @@ struct service_entry {
   service_entry()
     : restart(restart_type::permanent), type(child_type::worker),
       ready(child_spec::ready_t::started), shutdown_kind(shutdown_spec::timeout),
-      state(node_state::new_), removing(false), running(false), idle(false), has_dn(false) {}
+      state(node_state::new_), removing(false), running(false), idle(false), restarting(false),
+      has_dn(false) {}
 
   uint32_t id = 0;
   // Fixed at registration; the engine reads them without the lock. The plain
@@ -61,6 +62,7 @@ struct service_entry {
   bool removing : 1; // remove() called: no longer listed, not restarted
   bool running : 1;  // an actor of it is alive
   bool idle : 1;     // kept spec, not running, not to be restarted
+  bool restarting : 1; // ran before, down now, its restart pending (pause, group, queue)
   bool has_dn : 1;   // an engine made its node: supervisor_shared::dn_of()
   std::string name;
   runnable body;

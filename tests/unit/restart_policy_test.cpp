@@ -123,6 +123,13 @@ const row table[] = {
   {"otp: rest_for_one restarts the rest",     svc,  perm, rfo, end_::error,         "",   0, 0, -1, verdict::restart_group, DEAD,     "FR",  no},
   {"otp: simple_one_for_one restarts alone",  svc,  perm, sofo,end_::error,         "",   0, 0, -1, verdict::restart,       DEAD,     "FR",  no},
   {"otp: transient in a group, normal kept",  svc,  trans,ofa, end_::normal,        "",   0, 0, -1, verdict::park,          DONE,     "",    no},
+  // OTP simple_one_for_one keeps no spec of a stopped child.
+  {"otp: sofo transient, normal is removed",  svc,  trans,sofo,end_::normal,        "",   0, 0, -1, verdict::remove,        DONE,     "",    no},
+  {"otp: sofo transient, shutdown removed",   svc,  trans,sofo,end_::shutdown,      "",   0, 0, -1, verdict::remove,        DONE,     "",    no},
+  {"otp: sofo done is removed",               svc,  perm, sofo,end_::done,          "",   0, 0, -1, verdict::remove,        DONE,     "",    no},
+  {"otp: sofo terminate_child removes",       svc,  perm, sofo,end_::user_shutdown, "CT", 0, 0, -1, verdict::remove,        CANCELED, "",    no},
+  {"otp: sofo terminate_child, killed",       svc,  trans,sofo,end_::kill,          "CT", 0, 0, -1, verdict::remove,        CANCELED, "",    no},
+  {"otp: sofo transient, error restarts",     svc,  trans,sofo,end_::error,         "",   0, 0, -1, verdict::restart,       DEAD,     "FR",  no},
   // OTP restart intensity.
   {"otp: within intensity",                   svc,  perm, ofo, end_::error,         "",   0, 0,  1, verdict::restart,       DEAD,     "FR",  no},
   {"otp: beyond intensity escalates",         svc,  perm, ofo, end_::error,         "",   1, 0,  1, verdict::wait,          DEAD,     "F",   escalation::intensity},

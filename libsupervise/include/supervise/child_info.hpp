@@ -50,12 +50,19 @@ struct child_info {
   restart_type restart = restart_type::permanent;
   uint64_t restarts = 0; ///< incarnations started after the first
   bool idle = false;     ///< kept, not running, not to be restarted
+  /// Ran before and is down now, its restart pending (a backoff pause, a
+  /// group restart waiting for its members to stop, the start queue): OTP's
+  /// `restarting` in place of a pid.
+  bool restarting = false;
 };
 
 /// OTP's count_children.
 struct child_counts {
-  size_t specs = 0;       ///< children known (listed)
-  size_t active = 0;      ///< with a running actor
+  /// Children known (listed). Under simple_one_for_one OTP counts its one
+  /// template; here every child has a spec of its own, so this is the number
+  /// of children, as OTP's `workers + supervisors` there.
+  size_t specs = 0;
+  size_t active = 0;      ///< with a running actor (one being restarted is not)
   size_t supervisors = 0; ///< of type supervisor
   size_t workers = 0;     ///< of type worker
 };

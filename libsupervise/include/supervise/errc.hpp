@@ -80,6 +80,10 @@ enum class errc : uint8_t {
   /// supervisor: start_child with the id of a kept child that does not run
   /// (OTP's already_present: restart_child or delete_child it).
   already_present,
+  /// supervisor: restart_child or delete_child under
+  /// strategy::simple_one_for_one, which keeps no spec of a stopped child
+  /// (OTP's {error, simple_one_for_one}): start_child a new one.
+  simple_one_for_one,
 };
 
 /// Human readable name of `x`, e.g. "do_not_restart".

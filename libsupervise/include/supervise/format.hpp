@@ -75,10 +75,12 @@ inline std::string to_string(const node_info& x) {
                      x.actor ? "#" + std::to_string(x.actor) : std::string{"-"});
 }
 
-/// "db HEALTHY permanent worker restarts=1" (a which_children() entry).
+/// "db HEALTHY permanent worker restarts=1" (a which_children() entry),
+/// with " idle" or " restarting" when it is down.
 inline std::string to_string(const child_info& x) {
   return fmt::format("{} {} {} {} restarts={}{}", x.id, to_string(x.state), to_string(x.restart),
-                     to_string(x.type), x.restarts, x.idle ? " idle" : "");
+                     to_string(x.type), x.restarts,
+                     x.idle ? " idle" : x.restarting ? " restarting" : "");
 }
 
 /// "specs=3 active=2 supervisors=1 workers=2".

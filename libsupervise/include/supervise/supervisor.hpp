@@ -103,30 +103,48 @@ public:
                                            std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 
   /// Stops a child by its shutdown spec and keeps its spec (a temporary
-  /// child's goes); waits until it has stopped. Stopping it this way is never
-  /// a failure and never triggers auto_shutdown. Errors: unknown_child,
-  /// not_started, not_running, would_deadlock.
+  /// child's goes, and any child's under simple_one_for_one: its id is free
+  /// when this returns); waits until it has stopped. Stopping it this way is
+  /// never a failure and never triggers auto_shutdown. Errors:
+  /// unknown_child, not_started, not_running, would_deadlock.
   caf::error terminate_child(const std::string& id);
 
   /// Starts a kept child that is not running (after terminate_child, or a
   /// transient child that ended cleanly) and waits until it is up. Not counted
   /// as a restart; a start failure is returned, not retried; a timeout of 0
   /// does not wait. Errors:
-  /// unknown_child, child_running, start_failed, timeout, not_started,
-  /// not_running, would_deadlock.
+  /// unknown_child, child_running (it runs, or its restart is pending),
+  /// simple_one_for_one (that strategy keeps no stopped child to restart),
+  /// start_failed, timeout, not_started, not_running, would_deadlock.
   caf::error restart_child(const std::string& id,
                            std::chrono::nanoseconds timeout = std::chrono::seconds(5));
 
   /// Forgets a kept child that is not running and waits until its id is
   /// free (a start_child with it may follow at once). Errors: unknown_child,
-  /// child_running, not_started, not_running, would_deadlock.
+  /// child_running, simple_one_for_one (nothing kept to delete: a stopped
+  /// child is gone already), not_started, not_running, would_deadlock.
   caf::error delete_child(const std::string& id);
 
-  /// Every known child in start order. Errors: not_started, not_running.
+  /// Every known child in start order; one whose restart is pending says
+  /// `restarting`. Errors: not_started, not_running.
   caf::expected<std::vector<child_info>> which_children() const;
 
-  /// Counts as OTP's count_children. Errors: not_started, not_running.
+  /// Counts as OTP's count_children: `active` leaves out a child whose
+  /// restart is pending. Errors: not_started, not_running.
   caf::expected<child_counts> count_children() const;
+
+  /// The spec of child `id` as the supervisor holds it, every field filled
+  /// in (the default shutdown made explicit), as OTP's get_childspec.
+  /// Errors: unknown_child, not_started, not_running.
+  caf::expected<child_spec> get_childspec(const std::string& id) const;
+
+  /// Checks `specs` as start_child would, without a supervisor (OTP's
+  /// check_childspecs): none when all are usable, else the first problem,
+  /// naming the child: invalid_name, empty_runnable, invalid_option (every
+  /// bad option of that child; `when` is the auto_shutdown they would run
+  /// under), duplicate_name (two specs share an id). Any thread.
+  static caf::error check_childspecs(const std::vector<child_spec>& specs,
+                                     auto_shutdown when = auto_shutdown::never);
 
   /// Adds `child` (a supervisor) under its own name: add(child.name(),
   /// child.as_runnable()). Events of `child` without its own hook go to this

@@ -81,6 +81,13 @@ decision tree_rules(exit_kind k, const exit_facts& f) {
   }
 }
 
+// A service that stopped and is not restarted keeps its spec (restart_child
+// may start it again), except under simple_one_for_one, which keeps no spec
+// of a stopped child (OTP: its instances are known only while they run).
+verdict kept(const child_rules& r) {
+  return r.strategy == strategy::simple_one_for_one ? verdict::remove : verdict::park;
+}
+
 // OTP's and suture's rules for a service of a running supervisor.
 decision service_rules(exit_kind k, const exit_facts& f, const child_rules& r,
                        restart_counters& c, failure_counter::time_point now) {
@@ -91,7 +98,7 @@ decision service_rules(exit_kind k, const exit_facts& f, const child_rules& r,
     auto s = k == exit_kind::dead ? node_state::dead : node_state::canceled;
     if (temporary && (f.held || f.terminating))
       return ends(verdict::remove, s);
-    return ends(f.terminating ? verdict::park : verdict::wait, s);
+    return ends(f.terminating ? kept(r) : verdict::wait, s);
   }
   // Ended before it was up while somebody waits: the start failed.
   if (!f.up && (f.initial_start || f.start_awaited || f.manual)) {
@@ -117,7 +124,7 @@ decision service_rules(exit_kind k, const exit_facts& f, const child_rules& r,
   // end of a transient one.
   bool clean = k == exit_kind::done || is_clean_end(f.reason);
   if (k == exit_kind::done || temporary || (r.restart == restart_type::transient && clean)) {
-    auto d = ends(temporary ? verdict::remove : verdict::park,
+    auto d = ends(temporary ? verdict::remove : kept(r),
                   clean ? node_state::done : node_state::dead, !clean);
     return maybe_auto_shutdown(d, f, r);
   }

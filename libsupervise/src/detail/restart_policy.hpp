@@ -17,7 +17,8 @@
 //      asked; ended before up with a caller waiting -> a failed start; a
 //      member of a group restart under way -> restarted with it, not counted
 //      again; a clean end of a transient, any end of a temporary and a DONE
-//      -> kept or removed, never restarted; anything else is a failure:
+//      -> kept (removed under simple_one_for_one, and a temporary one
+//      always), never restarted; anything else is a failure:
 //      counted (decay, pause, intensity), then restarted alone or with its
 //      group.
 #pragma once

@@ -36,6 +36,8 @@ void publish(engine& e, node& n, news what) {
     r.state = n.state;
     r.running = n.running();
     r.idle = n.fate == disposition::parked;
+    r.restarting = !r.running && n.number > 0 && !e.stopping
+                   && (n.fate == disposition::normal || n.fate == disposition::held);
     r.actor = n.handle; // null once exited
     r.restarts = n.number > 0 ? n.number - 1 : 0;
     if (n.fate == disposition::retired) {
