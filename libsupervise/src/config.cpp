@@ -2,12 +2,14 @@
 
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
 #include <caf/actor_system_config.hpp>
-#include <caf/config_option_adder.hpp>
+#include <caf/config_option.hpp>
 #include <caf/config_value.hpp>
+#include <caf/make_config_option.hpp>
 #include <caf/settings.hpp>
 #include <fmt/format.h>
 
@@ -35,6 +37,18 @@ constexpr std::string_view level_rule = "expected debug, info, warning or error"
 caf::error bad(std::string_view name, const std::string& value, std::string_view why) {
   return make_error(errc::invalid_option,
                     fmt::format("{}={}: {}", key_of(name), value, why));
+}
+
+// An integer, a real, or a text that reads as one ("10" from a command line).
+bool is_number(const caf::config_value& v) {
+  if (caf::get_if<int64_t>(&v) || caf::get_if<double>(&v))
+    return true;
+  auto text = caf::get_if<std::string>(&v);
+  if (text == nullptr || text->empty())
+    return false;
+  char* end = nullptr;
+  std::strtod(text->c_str(), &end);
+  return *end == '\0';
 }
 
 // Reads keys: the default when unset; a value of another type is a problem
@@ -74,6 +88,11 @@ struct reader {
         return *x;
       return std::nullopt;
     };
+    auto v = raw(name);
+    if (v != nullptr && !caf::get_if<caf::timespan>(v) && is_number(*v)) {
+      problem(name, caf::to_string(*v), "a duration needs a unit (ns, us, ms, s, min or h), e.g. 10s");
+      return dflt;
+    }
     return read(name, dflt, get, "expected a duration such as 250ms or 10s");
   }
 
@@ -154,10 +173,48 @@ caf::expected<Options> checked(Options x, const field_key (&keys)[N]) {
   return x;
 }
 
+// -- options that let every value through ------------------------------------
+//
+// CAF's own options refuse a value of the wrong type in its words: on the
+// command line parse() fails with "parser_error(unexpected_eof, ...)" (a
+// duration without its unit), and in an INI file the value is dropped
+// without a word. Ours take any value: one of the option's type is stored
+// typed, anything else as its text, and spec_from()/tree_options_from()
+// name the key and the value in the library's words.
+
+caf::error accept_any(const caf::config_value&) { return caf::none; }
+void store_nothing(void*, const caf::config_value&) {} // stateless: no storage
+caf::config_value get_nothing(const void*) { return {}; }
+
+template <class T>
+caf::expected<caf::config_value> parse_or_keep_text(void*, caf::string_view text) {
+  // CAF's parser for T (a header template of CAF 0.17's detail namespace).
+  if (auto typed = caf::detail::parse_impl<T>(nullptr, text))
+    return typed;
+  return caf::config_value{std::string{text.begin(), text.end()}};
+}
+
+template <class T>
+const caf::config_option::meta_state* lenient_meta() {
+  static caf::config_option::meta_state meta{
+    accept_any, store_nothing, get_nothing, parse_or_keep_text<T>,
+    caf::detail::option_meta_state_instance<T>()->type_name};
+  return &meta;
+}
+
+struct option_adder {
+  caf::config_option_set& opts;
+  template <class T>
+  option_adder& add(std::string_view name, std::string_view description) {
+    opts.add(caf::config_option{config_group, name, description, lenient_meta<T>()});
+    return *this;
+  }
+};
+
 } // namespace
 
 void add_options(caf::config_option_set& opts) {
-  caf::config_option_adder{opts, config_group}
+  option_adder{opts}
     .add<caf::timespan>("failure-decay",
                         "supervisor: half-life of the failure counter (default 30s)")
     .add<double>("failure-threshold",

@@ -16,6 +16,7 @@
 //   backoff-multiplier       real       1.5      tree_options::backoff.multiplier
 //   backoff-max              timespan   60s      tree_options::backoff.max_interval
 //   backoff-jitter           real       0.5      tree_options::backoff.jitter
+//   backoff-min-uptime       timespan   1s       tree_options::backoff.min_uptime
 //   stop-timeout             timespan   10s      spec::stop_timeout, tree_options::stop_timeout
 //   log-level                string     debug    minimum level of the sink
 //   seed                     integer    0        spec::seed, tree_options::seed
@@ -28,10 +29,13 @@
 // backoff-jitter, the tree node's (tree_options::backoff.jitter).
 //
 // In an INI file: `[supervise]` then `failure-decay=10s`, strings quoted
-// (`log-level="warning"`). CAF pitfalls that apply: options after the first
-// positional argument are silently ignored (`prog run --supervise.seed=1`
-// keeps the default: put options first), an unknown `--supervise.x` is a
-// parse error, and the command line overrides the file.
+// (`log-level="warning"`). A value of the wrong type (`stop-timeout=10`
+// without its unit, `failure-threshold=high`) does not fail cfg.parse():
+// spec_from() and tree_options_from() name its key and value. CAF pitfalls
+// that apply: options after the first positional argument are silently
+// ignored (`prog run --supervise.seed=1` keeps the default: put options
+// first), an unknown `--supervise.x` is a parse error, and the command line
+// overrides the file.
 //
 // Threads: all functions are plain functions on a config object; call them
 // from the thread that owns it (typically main, before the actor_system is
