@@ -14,6 +14,7 @@ void takes(const supervise::tree_options&, supervise::context&, const supervise:
 #include "supervise/all.hpp"
 
 #include <memory>
+#include <string>
 #include <type_traits>
 
 #include <boost/test/unit_test.hpp>
@@ -34,6 +35,16 @@ static_assert(std::is_default_constructible_v<child_counts>);
 static_assert(std::is_default_constructible_v<unstopped_child>);
 
 BOOST_AUTO_TEST_SUITE(public_headers)
+
+BOOST_AUTO_TEST_CASE(the_version_string_matches_its_numbers) {
+  auto composed = std::to_string(SUPERVISE_VERSION_MAJOR) + "."
+                  + std::to_string(SUPERVISE_VERSION_MINOR) + "."
+                  + std::to_string(SUPERVISE_VERSION_PATCH);
+  BOOST_CHECK_EQUAL(std::string{version_string}, composed);
+  BOOST_CHECK_EQUAL(SUPERVISE_VERSION, SUPERVISE_VERSION_MAJOR * 10000
+                                         + SUPERVISE_VERSION_MINOR * 100
+                                         + SUPERVISE_VERSION_PATCH);
+}
 
 BOOST_AUTO_TEST_CASE(value_types_keep_their_defaults) {
   service_token t;

@@ -26,3 +26,4 @@
 #include "supervise/spec.hpp"
 #include "supervise/supervisor.hpp"
 #include "supervise/tree.hpp"
+#include "supervise/version.hpp"
