@@ -8,6 +8,7 @@
 // as warnings; every exit is a failure and the tree restarts it after its
 // backoff. After ~3 s the tree is stopped: the running command gets SIGTERM
 // (SIGKILL after 1 s) and ends CANCELED. Prints a summary; exit code 0.
+// Options: --help (the library's supervise.* keys apply).
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -15,6 +16,7 @@
 
 #include <caf/all.hpp>
 
+#include "command_line.hpp"
 #include "supervise/actors/command.hpp"
 #include "supervise/actors/periodic.hpp"
 #include "supervise/context.hpp"
@@ -23,8 +25,16 @@
 using namespace std::chrono_literals;
 using namespace supervise;
 
-int main() {
-  caf::actor_system_config cfg;
+int main(int argc, char** argv) {
+  example::config cfg;
+  // The example's defaults; the command line and caf-application.ini override them.
+  cfg.set("supervise.backoff-initial", caf::timespan{100ms});
+  cfg.set("supervise.backoff-max", caf::timespan{800ms});
+  if (auto code = example::parse(cfg, argc, argv, "a flaky shell command supervised with backoff"))
+    return *code;
+  auto opts = example::checked(argv[0], tree_options_from(cfg));
+  if (!opts)
+    return 2;
   caf::actor_system sys{cfg};
 
   actors::command_options flaky;
@@ -39,10 +49,7 @@ int main() {
 
   std::mutex mtx;
   std::map<std::string, std::map<node_state, int>> seen;
-  tree_options opts;
-  opts.backoff.initial = 100ms;
-  opts.backoff.max_interval = 800ms;
-  opts.on_state = [&](const std::string& dn, node_state s) {
+  opts->on_state = [&](const std::string& dn, node_state s) {
     std::lock_guard<std::mutex> guard{mtx};
     seen[dn][s]++;
   };
@@ -59,7 +66,7 @@ int main() {
            signal(ctx, signal_type::done);
            return {};
          },
-         opts};
+         *opts};
   std::this_thread::sleep_for(3s); // ok-sleep: the demo runs for a while
   t.stop();
   auto err = t.wait();
