@@ -13,9 +13,15 @@
 
 namespace supervise {
 
+/// Settings of a tree node's restart delay (tree_options::backoff).
 struct backoff_options {
+  /// Base interval of the first restart, and again after a reset. >= 0
+  /// (0: a DEAD node restarts at once).
   std::chrono::nanoseconds initial = std::chrono::milliseconds(500);
+  /// Factor the base interval grows by after each delay. Finite, >= 1.
   double multiplier = 1.5;
+  /// Cap on the base interval; the jitter may still lengthen a delay to
+  /// max_interval * (1 + jitter). >= initial.
   std::chrono::nanoseconds max_interval = std::chrono::seconds(60);
   /// Randomization factor r in [0, 1].
   double jitter = 0.5;
@@ -34,8 +40,11 @@ struct backoff_options {
   caf::error validate() const;
 };
 
+/// The delay sequence of one node: next() jitters the base interval and
+/// grows it by `multiplier` up to `max_interval`; reset() starts over.
 class backoff {
 public:
+  /// Starts at `opts.initial`. Takes `opts` as given: the caller validates.
   explicit backoff(backoff_options opts = {}) : opts_(opts), base_(opts.initial) {}
 
   /// The next delay; `uniform01` is a sample in [0, 1). Advances the base.

@@ -23,31 +23,37 @@ namespace supervise {
 /// process-wide counter starting at 1, service ids from a per-supervisor
 /// counter starting at 1, never reused; the zero token is never valid.
 struct service_token {
-  uint32_t supervisor = 0;
-  uint32_t service = 0;
+  uint32_t supervisor = 0; ///< the supervisor's id (process-wide, from 1)
+  uint32_t service = 0;    ///< the service's id within that supervisor (from 1)
 
+  /// Equal when both ids are.
   friend bool operator==(service_token a, service_token b) {
     return a.supervisor == b.supervisor && a.service == b.service;
   }
+  /// Not operator==.
   friend bool operator!=(service_token a, service_token b) { return !(a == b); }
 };
 
 /// One service as services() lists it.
 struct service_info {
-  service_token token;
-  std::string name;
+  service_token token; ///< what remove() and remove_and_wait() take
+  std::string name;    ///< as given to add() (or child_spec::id)
   std::string dn;   ///< as of the current incarnation of the supervisor
   node_state state; ///< NEW before it runs, or while it waits out a backoff
 };
 
 /// One child as which_children() lists it (OTP's which_children).
 struct child_info {
-  std::string id;
+  std::string id; ///< child_spec::id, or the name given to add()
+  /// Its DN in the supervisor's current run, e.g. "app.db"; empty while a
+  /// child just added has no node in that run yet.
   std::string dn;
   caf::actor actor; ///< the current incarnation; null when not running
+  /// NEW before it runs, or while it waits out a backoff (as
+  /// service_info::state).
   node_state state = node_state::new_;
-  child_type type = child_type::worker;
-  restart_type restart = restart_type::permanent;
+  child_type type = child_type::worker;           ///< child_spec::type (add(): worker)
+  restart_type restart = restart_type::permanent; ///< child_spec::restart (add(): permanent)
   uint64_t restarts = 0; ///< incarnations started after the first
   bool idle = false;     ///< kept, not running, not to be restarted
   /// Ran before and is down now, its restart pending (a backoff pause, a

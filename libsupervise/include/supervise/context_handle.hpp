@@ -26,6 +26,8 @@ struct incarnation;
 struct context_access;
 } // namespace detail
 
+/// A runnable's handle on the incarnation it runs as (see the top of this
+/// file); made by the library only.
 class context {
 public:
   /// The node's distinguished name, e.g. "root.net.dhcp". Any thread; still

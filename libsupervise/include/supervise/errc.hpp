@@ -19,6 +19,8 @@ namespace supervise {
 /// The category atom of every libsupervise error.
 constexpr caf::atom_value category = caf::atom("supervise");
 
+/// The codes of category `supervise`: exit reasons the engine acts on, and
+/// the errors of calls that cannot be honoured.
 enum class errc : uint8_t {
   none = 0,
   /// Exit reason: this node stops for good; siblings and parent untouched.

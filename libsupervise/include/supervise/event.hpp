@@ -49,7 +49,7 @@ struct child_started : event_header {
 /// `child` ended without a failure: DONE (done, or do_not_restart) or
 /// CANCELED (stopped by its supervisor, a removal or its group).
 struct child_stopped : event_header {
-  node_state state = node_state::canceled;
+  node_state state = node_state::canceled; ///< the state it ended in: DONE or CANCELED
   caf::error reason; ///< the exit reason (empty = normal)
   bool removed = false; ///< it left the supervisor for good
 };
@@ -57,6 +57,8 @@ struct child_stopped : event_header {
 /// `child` failed: an error exit, an exception (errc::runnable_threw with
 /// the what() text), or a normal return without signal(done).
 struct child_failed : event_header {
+  /// The exit reason; errc::returned_without_done (naming the DN) for a
+  /// normal return without signal(done).
   caf::error reason;
   /// True when it restarts now (suture's Restarting).
   bool restarting = false;
@@ -69,6 +71,8 @@ struct child_failed : event_header {
 /// The supervisor's failure counter exceeded its threshold: restarts pause
 /// for `delay` (re-armed by every further failure above the threshold).
 struct backoff_entered : event_header {
+  /// Length of this pause: spec::failure_backoff lengthened by
+  /// spec::backoff_jitter.
   std::chrono::nanoseconds delay{0};
 };
 
@@ -80,6 +84,9 @@ struct backoff_resumed : event_header {};
 /// whose handler never returns (still running 50 ms after its kill): both are
 /// given up on and reported unstopped.
 struct stop_timed_out : event_header {
+  /// The time it was given: its own shutdown time (child_spec::shutdown),
+  /// or stop_timeout (spec's or tree_options') when the overall stop timer
+  /// ran out first.
   std::chrono::nanoseconds timeout{0};
 };
 
@@ -97,9 +104,11 @@ struct supervisor_gave_up : event_header {
   caf::error reason; ///< the failure that was one too many (of `child`)
 };
 
+/// Any of the eight events: what a hook receives.
 using event = std::variant<child_started, child_stopped, child_failed, backoff_entered,
                            backoff_resumed, stop_timed_out, child_healthy, supervisor_gave_up>;
 
+/// An event hook: spec::on_event, tree_options::on_event.
 using event_hook = std::function<void(const event&)>;
 
 /// The header of any event.
@@ -126,14 +135,17 @@ struct formatter<T, char,
                  std::enable_if_t<std::is_base_of_v<supervise::event_header, T>
                                   || std::is_same_v<T, supervise::event>>>
   : formatter<std::string_view> {
+  /// Writes to_string(x) with the string format specs applied.
   template <class FormatContext>
   auto format(const T& x, FormatContext& ctx) const {
     return formatter<std::string_view>::format(supervise::to_string(supervise::event{x}), ctx);
   }
 };
 
+/// Formats a node_state as to_string() does: "HEALTHY".
 template <>
 struct formatter<supervise::node_state> : formatter<std::string_view> {
+  /// Writes to_string(x) with the string format specs applied.
   template <class FormatContext>
   auto format(supervise::node_state x, FormatContext& ctx) const {
     return formatter<std::string_view>::format(supervise::to_string(x), ctx);

@@ -119,6 +119,7 @@ struct formatter<T, char,
 /// render(): "none", "supervise::invalid_name(\"a.b\")", "system::runtime_error".
 template <>
 struct formatter<caf::error> : formatter<std::string_view> {
+  /// Writes render(x) with the string format specs applied.
   template <class FormatContext>
   auto format(const caf::error& x, FormatContext& ctx) const {
     return formatter<std::string_view>::format(supervise::render(x), ctx);

@@ -14,6 +14,9 @@
 
 #include <cstdint>
 
+/// libsupervise: supervision trees (tree, run, run_group), suture-style
+/// supervisors (supervisor, spec) and OTP's children (child_spec), all on one
+/// engine, for CAF 0.17.
 namespace supervise {
 
 // backoff.hpp

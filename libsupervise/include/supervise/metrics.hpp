@@ -66,7 +66,7 @@ failure_kind classify_failure(const caf::error& reason) noexcept;
 
 /// The counters of one DN at the time of a snapshot.
 struct node_metrics {
-  std::string dn;
+  std::string dn; ///< the node these counters are about
   uint64_t starts = 0;   ///< incarnations started (child_started events)
   uint64_t restarts = 0; ///< starts after the first
   std::array<uint64_t, failure_kind_count> failures{}; ///< by failure_kind
@@ -74,9 +74,11 @@ struct node_metrics {
   bool state_known = false;            ///< false until a state or event arrived
   std::chrono::nanoseconds time_in_state{0}; ///< since `state` was entered
 
+  /// Failures of kind `k`.
   uint64_t failures_of(failure_kind k) const noexcept {
     return failures[static_cast<size_t>(k)];
   }
+  /// Failures of every kind together.
   uint64_t failures_total() const noexcept;
 };
 
@@ -86,8 +88,11 @@ using metrics_snapshot = std::vector<node_metrics>;
 /// The state-change hook type of tree_options::on_state and spec::on_state.
 using state_hook = std::function<void(const std::string& dn, node_state)>;
 
+/// The collector: per-DN counters fed by the hooks it hands out (see the
+/// top of this file). Not copyable; every member is thread-safe.
 class metrics {
 public:
+  /// The time source: the current time on a steady clock.
   using clock_fn = std::function<std::chrono::steady_clock::time_point()>;
 
   /// A collector reading time from `now` (null: steady_clock::now). Tests
@@ -112,6 +117,8 @@ public:
   /// Feeds one state change or event directly (what the hooks do). Any
   /// thread.
   void record(const std::string& dn, node_state s);
+  /// Feeds one event: child_started counts a start, child_failed a failure
+  /// of its kind, child_stopped sets the state; other events are ignored.
   void record(const event& e);
 
   /// A copy of every DN's counters, sorted by DN. Any thread; never blocks
@@ -164,8 +171,10 @@ std::string escape_label_value(std::string_view v);
 
 namespace fmt {
 
+/// Formats a failure_kind as to_string() does: "exception".
 template <>
 struct formatter<supervise::failure_kind> : formatter<std::string_view> {
+  /// Writes to_string(x) with the string format specs applied.
   template <class FormatContext>
   auto format(supervise::failure_kind x, FormatContext& ctx) const {
     return formatter<std::string_view>::format(supervise::to_string(x), ctx);
@@ -176,6 +185,7 @@ struct formatter<supervise::failure_kind> : formatter<std::string_view> {
 /// returned_without_done=0 killed=0) in state 1.500s".
 template <>
 struct formatter<supervise::node_metrics> : formatter<std::string_view> {
+  /// Writes that line with the string format specs applied.
   template <class FormatContext>
   auto format(const supervise::node_metrics& x, FormatContext& ctx) const {
     using supervise::failure_kind;

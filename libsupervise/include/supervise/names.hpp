@@ -48,9 +48,9 @@ void unwatch_name(caf::actor_system& sys, const std::string& dn, const caf::acto
 
 /// One node in a snapshot.
 struct node_info {
-  std::string dn;
+  std::string dn;             ///< the node's full DN, e.g. "root.api.db"
   int depth = 0;              ///< dots in the DN below the snapshot's root
-  node_state state = node_state::new_;
+  node_state state = node_state::new_; ///< as its engine last recorded it
   uint64_t restarts = 0;      ///< incarnations started after the first
   std::chrono::nanoseconds uptime{0}; ///< of the current incarnation (0 if none)
   caf::actor_id actor = 0;    ///< of the current incarnation (0 if none)

@@ -20,13 +20,17 @@
 
 namespace supervise {
 
+/// A setting under its old name: reads as a T, and records whether a value
+/// was assigned through it (see the top of this file).
 template <class T>
 class renamed_field {
 public:
   /// Unassigned, reading as `initial`.
   explicit constexpr renamed_field(T initial) : value_(std::move(initial)) {}
 
+  /// Copies the value and whether it was assigned.
   renamed_field(const renamed_field&) = default;
+  /// Copies the value and whether it was assigned.
   renamed_field& operator=(const renamed_field&) = default;
 
   /// Assigns as to the old plain field; the value then overrides the new
@@ -43,6 +47,7 @@ public:
 
   /// Reads as the old plain field did.
   operator T() const { return value_; }
+  /// The value reading this name gives.
   const T& value() const noexcept { return value_; }
 
   /// Whether a value was assigned through this name (and overrides the new
@@ -56,7 +61,9 @@ public:
     assigned_ = false;
   }
 
+  /// Compares the value only, not assigned().
   friend bool operator==(const renamed_field& a, const T& b) { return a.value_ == b; }
+  /// Not operator==.
   friend bool operator!=(const renamed_field& a, const T& b) { return !(a.value_ == b); }
 
 private:

@@ -32,9 +32,14 @@ namespace supervise {
 
 class context;
 
+/// What a node runs: a blocking or an event-based callable, or nothing
+/// (see the top of this file). Copies share the callable.
 class runnable {
 public:
+  /// The blocking shape: runs on a pooled thread; what it returns is the
+  /// incarnation's exit reason.
   using blocking_fn = std::function<caf::error(context&)>;
+  /// The event-based shape: returns the behaviour of the node's actor.
   using event_fn = std::function<caf::behavior(caf::event_based_actor*, context&)>;
 
   runnable() = default;
@@ -52,10 +57,15 @@ public:
     }
   }
 
+  /// A blocking runnable from `f`, without deducing the shape (an empty
+  /// `f`: an empty runnable).
   static runnable blocking(blocking_fn f) { runnable r; r.set(shape{std::move(f), {}}); return r; }
+  /// An event-based runnable (an empty `f`: an empty runnable).
   static runnable event_based(event_fn f) { runnable r; r.set(shape{{}, std::move(f)}); return r; }
 
+  /// True when it holds a blocking callable.
   bool is_blocking() const noexcept { return body_ && body_->blocking; }
+  /// True when it holds an event-based callable.
   bool is_event_based() const noexcept { return body_ && body_->event; }
   /// False for a default-constructed runnable or an empty std::function.
   explicit operator bool() const noexcept { return body_ != nullptr; }
@@ -67,6 +77,8 @@ public:
     static const blocking_fn none;
     return body_ ? body_->blocking : none;
   }
+  /// The event-based callable (empty when the runnable has the other
+  /// shape); invoked as blocking_body() is.
   const event_fn& event_body() const noexcept {
     static const event_fn none;
     return body_ ? body_->event : none;

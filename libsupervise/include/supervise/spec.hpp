@@ -54,11 +54,16 @@ enum class auto_shutdown {
 /// `period` make the supervisor give up: it stops its children in reverse
 /// order and exits with errc::shutdown ("reached_max_restart_intensity").
 struct intensity {
+  /// Restarts allowed within `period`; the next one gives up. 0: the first
+  /// restart decision gives up.
   size_t max_restarts = 1;
+  /// The sliding window the restarts are counted in. Must be > 0.
   std::chrono::nanoseconds period = std::chrono::seconds(5);
 };
 
+/// "one_for_one", "one_for_all", "rest_for_one", "simple_one_for_one".
 const char* to_string(strategy x) noexcept;
+/// "never", "any_significant", "all_significant".
 const char* to_string(auto_shutdown x) noexcept;
 
 // The deprecated aliases below are members of class type: without this, every
@@ -67,6 +72,8 @@ const char* to_string(auto_shutdown x) noexcept;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
+/// How a supervisor behaves: suture's settings, OTP's strategy, intensity
+/// and auto_shutdown, and the hooks (see the top of this file).
 struct spec {
   /// Receives every event (event.hpp). Null: events of a nested supervisor
   /// go to the nearest ancestor's hook; at the top, the default hook logs

@@ -59,6 +59,8 @@ namespace supervise {
 
 namespace detail { struct supervisor_shared; }
 
+/// A supervisor of named services: suture's API plus OTP's child API (see
+/// the top of this file). Not copyable.
 class supervisor {
 public:
   /// A supervisor named `name` (1..64 chars of [A-Za-z0-9_-]) on `sys`; it
@@ -73,6 +75,8 @@ public:
   supervisor(const supervisor&) = delete;
   supervisor& operator=(const supervisor&) = delete;
 
+  /// The name given to the constructor: the DN of a standalone run, and
+  /// the name add(supervisor&) registers it under.
   const std::string& name() const noexcept;
 
   /// The spec as given (validated), e.g. to check what a config produced.

@@ -49,12 +49,15 @@
 #include "supervise/supervisor.hpp"
 #include "supervise/tree.hpp"
 
+/// The test harness (header-only): an actor system on a manual clock and a
+/// recorder of state changes.
 namespace supervise::testing {
 
 /// Records every state change it is given (install hook() as on_state).
 /// Thread-safe; hook() may run on any actor's thread.
 class state_recorder {
 public:
+  /// One recorded change: the DN and the state it entered.
   using entry = std::pair<std::string, node_state>;
 
   /// A hook for tree_options::on_state / spec::on_state. The recorder must
@@ -109,6 +112,7 @@ public:
     return cv_.wait_for(guard, bound, [&] { return count_locked(dn, s) >= n; });
   }
 
+  /// Forgets every recorded change: counts start again from 0.
   void clear() {
     std::lock_guard<std::mutex> guard{mtx_};
     log_.clear();
@@ -147,10 +151,14 @@ public:
   manual_clock_system(const manual_clock_system&) = delete;
   manual_clock_system& operator=(const manual_clock_system&) = delete;
 
+  /// CAF's test scheduler, which this system runs on.
   using coordinator = caf::scheduler::test_coordinator;
 
+  /// The actor system, for trees and supervisors under test.
   caf::actor_system& system() noexcept { return sys_; }
+  /// Its scheduler, for what the helpers below do not cover.
   coordinator& scheduler() noexcept { return sched_; }
+  /// The recorder that tree_options() and spec() install as on_state.
   state_recorder& states() noexcept { return rec_; }
 
   /// tree_options for tests: the recorder as on_state, no log output (pass

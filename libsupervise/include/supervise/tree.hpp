@@ -66,6 +66,8 @@ struct tree_options {
 
 namespace detail { struct tree_shared; }
 
+/// One supervision tree: its root node "root" runs the given runnable (see
+/// the top of this file). Not copyable.
 class tree {
 public:
   /// Starts the tree. Throws std::invalid_argument when `root` is empty, or

@@ -56,7 +56,9 @@ public:
   uint64_t starts() const;
 
   // Used by the runnable.
+  /// Records `pid` as the running program and counts a start.
   void attach(pid_t pid);
+  /// Forgets the pid (before the program is reaped): signal() then fails.
   void detach();
 
 private:
@@ -65,6 +67,7 @@ private:
   uint64_t starts_ = 0;
 };
 
+/// What command() runs and how; validate() checks it.
 struct command_options {
   /// The program and its arguments; argv[0] is a path or a name looked up in
   /// the supervising process's PATH (posix_spawnp). Must not be empty, and
@@ -74,7 +77,9 @@ struct command_options {
   /// nothing when `clear_env`), minus `unset_env`, plus `env` (which wins).
   /// Keys must be non-empty and contain no '='.
   std::map<std::string, std::string> env;
+  /// Variables removed from the inherited environment.
   std::vector<std::string> unset_env;
+  /// Inherit nothing: the environment is `env` alone.
   bool clear_env = false;
   /// Working directory of the program; empty = the supervising process's.
   /// A directory that does not exist is a spawn failure (restarted).

@@ -15,11 +15,14 @@
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
 
+/// The ready-made runnables (library supervise::actors): command,
+/// published_server, remote_connection, periodic.
 namespace supervise::actors {
 
 /// The category atom of every supervise::actors error (≤ 10 chars).
 constexpr caf::atom_value category = caf::atom("sv_actors");
 
+/// The codes of category `sv_actors`: why a ready-made runnable failed.
 enum class actors_errc : uint8_t {
   none = 0,
   /// command: the program exited by itself; the text has its exit status.

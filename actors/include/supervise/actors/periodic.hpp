@@ -22,6 +22,7 @@
 
 namespace supervise::actors {
 
+/// What periodic() calls and how often; validate() checks it.
 struct periodic_options {
   /// Time between the end of one call and the start of the next. Must be > 0.
   std::chrono::nanoseconds interval = std::chrono::seconds(1);

@@ -45,12 +45,17 @@ public:
   uint16_t last_port() const;
   /// The served actor while listening; an invalid handle otherwise.
   caf::actor actor() const;
+  /// True while an incarnation listens (port() != 0).
   bool listening() const;
   /// Blocks up to `d` until an incarnation listens; its port, or 0.
   uint16_t wait_listening(std::chrono::nanoseconds d) const;
 
   // Used by the runnable.
+  /// An incarnation listens on `port`, serving `served`: sets port(),
+  /// last_port() and actor(), and wakes wait_listening().
   void set(uint16_t port, caf::actor served);
+  /// The incarnation serving `served` ended: port() 0, actor() invalid,
+  /// last_port() kept. No effect when another actor is current.
   void clear(const caf::actor& served);
 
 private:
@@ -61,6 +66,7 @@ private:
   caf::actor actor_;
 };
 
+/// What published_server() serves and where; validate() checks it.
 struct published_server_options {
   /// Makes the actor to serve; called on the runnable's actor (a CAF worker)
   /// at every start. Required. An exception from it is a failure of the node.

@@ -38,6 +38,7 @@ public:
   /// The connected remote actor, or actors_errc::not_running ("not connected
   /// to host:port") between connections.
   caf::expected<caf::actor> get() const;
+  /// True while a remote actor is connected.
   bool connected() const;
   /// How many connections were made so far (all incarnations).
   uint64_t connections() const;
@@ -45,7 +46,11 @@ public:
   bool wait_connections(uint64_t n, std::chrono::nanoseconds d) const;
 
   // Used by the runnable.
+  /// Connected to `remote` at `where` ("host:port"): counts a connection and
+  /// wakes wait_connections().
   void set(caf::actor remote, std::string where);
+  /// The incarnation connected to `remote` ended: get() fails naming
+  /// `where`. No effect when another actor is current.
   void clear(const caf::actor& remote, std::string where);
 
 private:
@@ -56,7 +61,10 @@ private:
   uint64_t connections_ = 0;
 };
 
+/// Where remote_connection() connects; validate() checks it.
 struct remote_connection_options {
+  /// Host name or address of the node the actor is published on. Must not
+  /// be empty.
   std::string host = "127.0.0.1";
   /// 1..65535.
   int port = 0;
