@@ -1,0 +1,35 @@
+// Two actors under one supervisor: when one fails, it alone is restarted.
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include <caf/all.hpp>
+#include "supervise/all.hpp"
+
+using namespace supervise;
+
+// A supervised actor: counts the strings it gets, fails on "crash".
+caf::behavior counter(caf::event_based_actor* self, context& ctx) {
+  signal(ctx, signal_type::healthy);
+  auto seen = std::make_shared<int>(0);
+  return {[self, seen](const std::string& s) {
+    if (s == "crash")
+      self->quit(caf::sec::runtime_error); // a failure: the supervisor restarts it
+    return ++*seen;
+  }};
+}
+
+int main() {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  supervisor app{sys, "app"}; // one_for_one by default
+  app.add("left", counter);
+  app.add("right", counter);
+  if (app.start(std::chrono::seconds(5))) // waits until both are up
+    return 1;
+  caf::anon_send(*whereis(sys, "app.left"), std::string{"crash"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::cout << render_text(snapshot(sys, "app")); // left: restarts=1
+  app.stop();
+  return app.wait() ? 1 : 0;
+}
