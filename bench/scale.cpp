@@ -2,12 +2,15 @@
 // and stop (a supervisor with N children: stop request -> all gone).
 //
 // start runs each variant in its own subprocess (this binary with
-// --internal-start=lib|bare), so RSS deltas are not flattered by memory an
-// earlier row freed. Both variants use scheduler.max-throughput=64, as
+// --internal-start=lib|tree|bare), so RSS deltas are not flattered by memory
+// an earlier row freed. All variants use scheduler.max-throughput=64, as
 // caf-floor's spawn_many does (the command line overrides it).
 //  - libsupervise: a `supervisor` with N services added before start();
 //    each service signals healthy and sends `up` to a collector.
 //    Timed from the first add to the N-th `up`.
+//  - libsupervise tree: a `tree` whose root calls run() N times from its
+//    init, each child as above. Timed from the tree's construction to the
+//    N-th `up`; judged against the supervisor path of the same run.
 //  - bare CAF: one actor traps exits and spawns N linked children, 64 per
 //    message (self-send to continue); each child sends `up` to the collector.
 // stop:
@@ -26,6 +29,7 @@
 
 #include "supervise/context.hpp"
 #include "supervise/supervisor.hpp"
+#include "supervise/tree.hpp"
 
 namespace bench {
 
@@ -91,7 +95,7 @@ start_result run_start_subprocess(const options& o, const std::string& variant, 
   for (auto& a : o.caf_args)
     cmd += " " + shell_quote(a);
   start_result r;
-  if ((variant == "lib" && !o.run_lib) || (variant == "bare" && !o.run_bare)) {
+  if ((variant != "bare" && !o.run_lib) || (variant == "bare" && !o.run_bare)) {
     r.error = variant + " skipped (--variant)";
     return r;
   }
@@ -231,6 +235,7 @@ int start_child_main(const options& o, const std::string& variant, size_t n) {
   size_t rss0 = rss_bytes();
   clk::time_point t0;
   std::unique_ptr<supervise::supervisor> sup;
+  std::unique_ptr<supervise::tree> tree;
   if (variant == "lib") {
     supervise::spec sp;
     sp.sink = [](supervise::log_level, std::string_view, std::string_view) {};
@@ -250,6 +255,26 @@ int start_child_main(const options& o, const std::string& variant, size_t n) {
         fail("lib start: add: " + caf::to_string(tok.error()));
     if (auto err = sup->start())
       fail("lib start: start: " + caf::to_string(err));
+  } else if (variant == "tree") {
+    supervise::tree_options topts;
+    topts.sink = [](supervise::log_level, std::string_view, std::string_view) {};
+    supervise::runnable child = [coll](caf::event_based_actor* self,
+                                       supervise::context& ctx) -> caf::behavior {
+      supervise::signal(ctx, supervise::signal_type::healthy);
+      self->send(coll, up_atom::value);
+      return {[](int) {}};
+    };
+    // One node starts all N: one run() call each, from its init.
+    supervise::runnable root = [child, n](caf::event_based_actor*,
+                                          supervise::context& ctx) -> caf::behavior {
+      for (size_t i = 0; i < n; ++i)
+        if (auto err = supervise::run(ctx, fmt::format("c{}", i), child))
+          fail("tree start: run: " + caf::to_string(err));
+      supervise::signal(ctx, supervise::signal_type::healthy);
+      return {[](int) {}};
+    };
+    t0 = clk::now();
+    tree = std::make_unique<supervise::tree>(sys, std::move(root), std::move(topts));
   } else if (variant == "bare") {
     t0 = clk::now();
     auto sp = sys.spawn(bare_spawner, coll, n);
@@ -275,6 +300,7 @@ lines row_start(const options& o) {
   for (auto n : o.start_sizes) {
     auto bare = run_start_subprocess(o, "bare", n);
     auto lib = run_start_subprocess(o, "lib", n);
+    auto tree = run_start_subprocess(o, "tree", n);
     auto val = [](const start_result& r, double start_result::*f) -> std::optional<double> {
       if (!r.ok)
         return std::nullopt;
@@ -297,6 +323,27 @@ lines row_start(const options& o) {
     }
     out.push_back(total);
     out.push_back(rss);
+    // The tree path: its figures in the lib column, measured against the
+    // supervisor path (lib) of the same run.
+    std::string tree_note = "one node calls run() N times";
+    if (tree.ok && lib.ok)
+      tree_note += fmt::format("; supervisor path (lib, simple_one_for_one) {:.1f} ms, {:.0f} B/child;"
+                               " tree/lib {:.2f}x",
+                               lib.total_ms, lib.rss_per_child, tree.total_ms / lib.total_ms);
+    if (!tree.ok)
+      tree_note += "; " + tree.error;
+    line tree_total{"start", fmt::format("tree total, N={}", n), "ms", n,
+                    val(tree, &start_result::total_ms), val(bare, &start_result::total_ms),
+                    big ? "<= 1.2x simple_one_for_one" : "", std::nullopt, tree_note};
+    line tree_rss{"start", fmt::format("tree B/child, N={}", n), "B", n,
+                  val(tree, &start_result::rss_per_child), val(bare, &start_result::rss_per_child),
+                  big ? "<= 2,000 B" : "", std::nullopt, ""};
+    if (big) {
+      tree_total.pass = tree.ok && lib.ok && tree.total_ms <= 1.2 * lib.total_ms;
+      tree_rss.pass = tree.ok && tree.rss_per_child <= 2000.0;
+    }
+    out.push_back(tree_total);
+    out.push_back(tree_rss);
   }
   return out;
 }

@@ -30,32 +30,49 @@ caf::error context::canceled() { return caf::exit_reason::user_shutdown; }
 
 caf::error run_group(context& ctx, child_list children) {
   auto& inc = detail::context_access::impl(ctx);
+  bool first = false; // pending was empty: no run_atom is on its way yet
   {
     std::lock_guard<std::mutex> guard{inc.mtx};
     if (inc.exited)
       return make_error(errc::stale_context, inc.dn);
     if (inc.healthy)
       return make_error(errc::not_new, inc.dn);
-    // Validate everything first: on error nothing is created.
-    std::set<std::string> fresh;
-    for (auto& [name, body] : children) {
+    // Each name is checked and taken in order; on an error the names this
+    // call took are given back: nothing is created.
+    auto& taken = inc.names();
+    auto refuse = [&](size_t upto, caf::error err) {
+      for (size_t j = 0; j < upto; ++j)
+        taken.erase(children[j].first);
+      return err;
+    };
+    for (size_t k = 0; k < children.size(); ++k) {
+      auto& [name, body] = children[k];
       if (auto err = detail::validate_name(name))
-        return err;
+        return refuse(k, std::move(err));
       if (!body)
-        return make_error(errc::empty_runnable, inc.dn + "." + name);
-      if (inc.names().count(name) > 0 || inc.loggers().count(name) > 0
-          || !fresh.insert(name).second)
-        return make_error(errc::duplicate_name, inc.dn + "." + name);
+        return refuse(k, make_error(errc::empty_runnable, inc.dn + "." + name));
+      if (inc.loggers().count(name) > 0 || !taken.insert(name).second)
+        return refuse(k, make_error(errc::duplicate_name, inc.dn + "." + name));
     }
     if (children.empty())
       return {};
-    inc.names().insert(fresh.begin(), fresh.end());
-    inc.pending().emplace_back(std::move(children));
+    auto& pending = inc.pending();
+    first = pending.empty();
+    pending.emplace_back(std::move(children));
   }
-  // The engine takes every pending group when this message arrives. High
-  // priority, as signals and the child's down message: the engine sees all
-  // three in the order the child sent them.
-  caf::anon_send<caf::message_priority::high>(inc.engine(), detail::run_atom::value, inc.node_id, inc.number);
+  // One run_atom per batch: the engine takes every pending group when it
+  // handles one (on_run swaps pending out under mtx). No group is lost by
+  // not sending: pending was non-empty, so the call that made it non-empty
+  // sent (or is about to send) a run_atom whose swap has not happened yet (a
+  // swap empties pending, under the same mutex as this insert): that swap
+  // takes this group too. After the swap pending is empty, and the next call
+  // sends again.
+  // High priority, as signals and the child's down message: the engine sees
+  // all three in the order the child sent them (a group is taken before the
+  // signal or the exit that followed it).
+  if (first)
+    caf::anon_send<caf::message_priority::high>(inc.engine(), detail::run_atom::value, inc.node_id,
+                                                inc.number);
   return {};
 }
 

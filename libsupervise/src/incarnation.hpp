@@ -44,6 +44,7 @@ using kill_grace_atom = caf::atom_constant<caf::atom("sv_killgr")>;
 using terminate_atom = caf::atom_constant<caf::atom("sv_termin")>;
 using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
 using pump_atom = caf::atom_constant<caf::atom("sv_pump")>;
+using tree_pump_atom = caf::atom_constant<caf::atom("sv_tpump")>;
 
 /// What all incarnations of one engine share: one allocation per engine, not
 /// three references per incarnation.

@@ -120,6 +120,10 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
       ep->pump_pending = false;
       pump_starts(*ep);
     },
+    [ep](tree_pump_atom) {
+      ep->tree_pump_pending = false;
+      pump_tree_starts(*ep);
+    },
   };
 }
 

@@ -127,6 +127,10 @@ struct engine : std::enable_shared_from_this<engine> {
   size_t pending_up = 0;       // services started, not up yet
   bool pump_pending = false;   // a pump_atom to ourselves is under way
   bool initial_start = true;   // the first batch: a start failure fails all
+  // Tree nodes created by run/run_group, not started yet, in start order
+  // (across groups and parents): they start tree_start_chunk per handler.
+  std::deque<uint64_t> tree_queue;
+  bool tree_pump_pending = false; // a tree_pump_atom to ourselves is under way
   // Nodes that stopped without an exit (cancelled while not running): select_restarts()
   // looks at them besides the exiting node.
   std::vector<uint64_t> dirty;
@@ -222,6 +226,7 @@ void on_kill_grace_over(engine& e, uint64_t id, uint64_t number);
 // -- requests.cpp: from runnables and from supervisor handles ------------------
 
 void on_run(engine& e, uint64_t id, uint64_t number);
+void pump_tree_starts(engine& e);
 void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s);
 void on_backoff_over(engine& e, uint64_t id, uint64_t token);
 node* service_node(engine& e, uint32_t id);

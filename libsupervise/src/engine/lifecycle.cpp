@@ -81,10 +81,8 @@ void drop_children(engine& e, node& n) {
     e.names->erase(c->dn, c.get());
     e.by_id.erase(c->id);
   }
-  if (auto* t = n.tree.ptr()) { // frees them (clear() would keep the room)
+  if (auto* t = n.tree.ptr()) // frees them (clear() would keep the room)
     t->children = decltype(t->children){};
-    t->groups = {};
-  }
 }
 
 // Sends a stop request ahead of the child's mailbox backlog (high priority);
@@ -194,10 +192,16 @@ void cancel(engine& e, node& n) {
     n.run = run_state::idle; // the pending timer (or resume) finds nothing to start
     set_state(e, n, node_state::canceled);
   } else if (!n.running() && n.state == node_state::new_) {
-    // Queued for its start (behind the service starting now): nothing to stop,
-    // no state change to report, but it counts as stopped (is_ready), or a
-    // group restart would wait for it forever.
-    n.state = node_state::canceled;
+    // Queued for its start (a service behind the one starting now, a tree
+    // node behind an earlier chunk): nothing to stop, but it counts as
+    // stopped (is_ready), or a group restart or its parent's restart would
+    // wait for it forever. A service has no state change to report; a tree
+    // node that never started ends CANCELED, as one created under a
+    // cancelled parent.
+    if (n.entry)
+      n.state = node_state::canceled;
+    else
+      set_state(e, n, node_state::canceled);
   } else {
     request_stop(n);
   }
@@ -209,9 +213,11 @@ void cancel(engine& e, node& n) {
 void cancel_group(engine& e, node& n) {
   if (!n.parent || n.group == no_group)
     return;
-  for (auto* sibling : n.parent->tree.get().groups[n.group])
-    if (sibling != &n)
-      cancel(e, *sibling);
+  // Its group: the run of consecutive siblings from its first member on.
+  auto& siblings = n.parent->tree.get().children;
+  for (auto i = size_t{n.group}; i < siblings.size() && siblings[i]->group == n.group; ++i)
+    if (siblings[i].get() != &n)
+      cancel(e, *siblings[i]);
 }
 
 // A node for a registered service, under the supervisor's top node.

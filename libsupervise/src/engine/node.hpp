@@ -88,11 +88,11 @@ struct node;
 
 // The parts only tree nodes and a supervisor's top node use, in one
 // allocation: a service node holds 8 B for them and is 104 B in all (a 112 B
-// malloc chunk).
+// malloc chunk). 56 B: a 64 B chunk per tree node.
 struct node_tree {
   runnable body;                                // a service's is its entry's
-  std::vector<std::unique_ptr<node>> children;  // in start order
-  std::vector<std::vector<node*>> groups;       // one entry per run_group call
+  std::vector<std::unique_ptr<node>> children;  // in start order; appended to (node::group
+                                                // relies on it), erased from only for services
   uint64_t timer = 0;                           // token of the pending backoff timer
   lazy_backoff delays;                          // services never back off per node
 };
@@ -125,9 +125,12 @@ enum class disposition : uint8_t {
 struct node {
   uint64_t id = 0;
   std::string dn; // (no copy of the name: nothing read it)
-  lazy<node_tree> tree;    // own runnable, children, groups, backoff (tree nodes)
+  lazy<node_tree> tree;    // own runnable, children, backoff (tree nodes)
   node* parent = nullptr;
-  uint32_t group = no_group; // index into parent->tree groups
+  // Its run_group: the members of one call are created together, so they
+  // are consecutive in the parent's children; a group is named by the index
+  // of its first member there (no list per group). no_group: a service.
+  uint32_t group = no_group;
 
   // The state, the run state, the disposition and six flags in one word.
   node_state state : 8;

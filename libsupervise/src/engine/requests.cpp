@@ -1,6 +1,8 @@
 // engine/requests.cpp — what runnables (run, signal) and handles (add, remove, ...) ask for.
 #include "engine/engine.hpp"
 
+#include <utility>
+
 #include <caf/all.hpp>
 
 #include "engine/events.hpp"
@@ -10,7 +12,17 @@
 
 namespace supervise::detail::core {
 
-// The runnable of node `id` called run/run_group: create and start children.
+namespace {
+
+// Tree nodes started per handler; the engine yields between chunks (a
+// self-message), as pump_starts() does for services: spawning thousands of
+// actors from one handler is quadratic in CAF 0.17's work-stealing queues.
+constexpr size_t tree_start_chunk = 128;
+
+} // namespace
+
+// The runnable of node `id` called run/run_group: its children join the tree
+// now, each group as consecutive children, and queue for their start.
 void on_run(engine& e, uint64_t id, uint64_t number) {
   auto i = e.by_id.find(id);
   if (i == e.by_id.end() || i->second->number != number || !i->second->inc)
@@ -22,23 +34,53 @@ void on_run(engine& e, uint64_t id, uint64_t number) {
     pending.swap(n.inc->pending());
   }
   for (auto& members : pending) {
-    auto& groups = n.tree.get().groups;
-    groups.emplace_back();
-    auto group = static_cast<uint32_t>(groups.size() - 1);
+    // The group is named by its first member's index (node::group).
+    auto group = static_cast<uint32_t>(n.children().size());
     for (auto& [name, body] : members) {
       auto* c = make_node(e, &n, std::move(name), std::move(body));
       c->group = group;
-      groups[group].push_back(c);
-    }
-    // Start in order. Under a cancelled parent a child never starts: CANCELED.
-    for (auto* c : groups[group]) {
-      if (n.cancelled || e.stopping) {
+      if (n.cancelled || e.stopping) { // under a cancelled parent a child never starts
         c->cancelled = true;
         set_state(e, *c, node_state::canceled);
       } else {
-        start(e, *c);
+        e.tree_queue.push_back(c->id); // started in order, after those queued before
       }
     }
+  }
+  pump_tree_starts(e);
+}
+
+// Starts queued tree nodes in order, tree_start_chunk per handler; the rest
+// after a message to ourselves. Nodes are looked up by id: one dropped since
+// (its parent restarted) is skipped, as is one a restart started already
+// (cancelled while queued, then selected) and one cancelled while queued
+// (CANCELED by cancel(), which counts it as stopped).
+void pump_tree_starts(engine& e) {
+  size_t budget = tree_start_chunk;
+  while (!e.tree_queue.empty()) {
+    if (budget == 0) {
+      // The rest in a later handler. High priority: behind the signals and
+      // exits the started children already sent, so the engine keeps up with
+      // them (a backlog of 100,000 signals would hold 140 B per child).
+      if (!std::exchange(e.tree_pump_pending, true))
+        e.self->send<caf::message_priority::high>(e.self, tree_pump_atom::value);
+      return;
+    }
+    auto i = e.by_id.find(e.tree_queue.front());
+    e.tree_queue.pop_front();
+    if (i == e.by_id.end())
+      continue; // dropped with its parent's subtree
+    auto& c = *i->second;
+    if (c.number != 0 || c.running() || c.waiting() || c.cancelled)
+      continue; // started already by a restart, or cancelled while queued
+    if (e.stopping || (c.parent && c.parent->cancelled)) {
+      // An ordered stop has not reached its ancestor yet: it never starts,
+      // CANCELED (cancel() takes a queued node as stopped).
+      cancel(e, c);
+      continue;
+    }
+    start(e, c);
+    --budget;
   }
 }
 
