@@ -72,6 +72,24 @@ BOOST_AUTO_TEST_CASE(min_uptime_zero_resets_on_the_signal) {
   stop(t);
 }
 
+BOOST_AUTO_TEST_CASE(a_run_group_restart_names_its_cause_once) {
+  std::vector<std::string> lines;
+  auto opts = options();
+  opts.sink = [&](log_level, std::string_view dn, std::string_view msg) {
+    if (msg.find("restarting group") != std::string_view::npos)
+      lines.push_back(std::string{dn} + ": " + std::string{msg});
+  };
+  tree t{sys, group_root({{"db", rc(rec)}, {"cache", becomes_healthy(rec)}}), opts};
+  settle();
+  send("root.db", fail_atom::value);
+  advance(500ms); // db's backoff
+  BOOST_CHECK_EQUAL(rec.starts("root.cache"), 2u);
+  BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+  BOOST_CHECK_EQUAL(lines[0], "root: restarting group {db, cache} because root.db failed: "
+                              "system::runtime_error");
+  stop(t);
+}
+
 BOOST_AUTO_TEST_CASE(separate_runs_are_one_for_one) {
   // Two run() calls before the engine sees either: still two groups.
   auto root = [&](caf::event_based_actor*, context& ctx) -> caf::behavior {

@@ -81,12 +81,26 @@ caf::error escalation_error(const engine& e, const node& n, escalation why,
   return {};
 }
 
-// "restarting group {a, b, c} because b failed: <reason>", at the supervisor.
-void log_group_restart(engine& e, const std::string& cause) {
-  std::string members;
-  for (auto* m : e.group_restart)
-    members += (members.empty() ? "" : ", ") + m->dn.substr(m->dn.rfind('.') + 1);
-  logger{e.root->dn, e.opts.sink}.info("restarting group {{{}}} because {}", members, cause);
+// "restarting group {a, b, c} because b failed: <reason>", at the supervisor
+// (or the parent tree node) of `members`.
+void log_group_restart(engine& e, const std::string& at, const std::vector<node*>& members,
+                       const std::string& cause) {
+  std::string names;
+  for (auto* m : members)
+    names += (names.empty() ? "" : ", ") + m->dn.substr(m->dn.rfind('.') + 1);
+  logger{at, e.opts.sink}.info("restarting group {{{}}} because {}", names, cause);
+}
+
+// The members of tree node n's run_group: the consecutive children of its
+// parent from the group's first member on.
+std::vector<node*> run_group_of(const node& n) {
+  std::vector<node*> out;
+  if (!n.parent || n.group == no_group)
+    return out;
+  auto& siblings = n.parent->children();
+  for (auto i = size_t{n.group}; i < siblings.size() && siblings[i]->group == n.group; ++i)
+    out.push_back(siblings[i].get());
+  return out;
 }
 
 // Carries out the decision about n's exit, in the order users observe: the
@@ -106,7 +120,7 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
   }
   // A supervisor's group restart names its cause once, in one line.
   std::string group_cause;
-  if (d.child == verdict::restart_group && n.entry)
+  if (d.child == verdict::restart_group)
     group_cause = n.dn + " failed: " + render(reason ? reason : make_error(errc::returned_without_done));
   caf::error start_error;
   if (d.start_failed) {
@@ -130,8 +144,14 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
   if (d.child == verdict::restart || d.child == verdict::restart_group) {
     n.backoff_pending = d.backoff;
     kind_of(n).take_down(e, n, d.child == verdict::restart_group);
-    if (!group_cause.empty() && e.group_restart.size() > 1)
-      log_group_restart(e, group_cause);
+    if (!group_cause.empty()) { // one line naming the group and its cause
+      if (n.entry) {
+        if (e.group_restart.size() > 1)
+          log_group_restart(e, e.root->dn, e.group_restart, group_cause);
+      } else if (auto members = run_group_of(n); members.size() > 1) {
+        log_group_restart(e, n.parent->dn, members, group_cause);
+      }
+    }
   }
   if (d.stop == escalation::intensity)
     emit<supervisor_gave_up>(e, &n, [&](supervisor_gave_up& ev) {
