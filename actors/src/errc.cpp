@@ -15,6 +15,7 @@ const char* to_string(actors_errc x) noexcept {
     case actors_errc::connection_lost: return "connection_lost";
     case actors_errc::not_running: return "not_running";
     case actors_errc::served_actor_down: return "served_actor_down";
+    case actors_errc::tls_files: return "tls_files";
   }
   return "unknown";
 }

@@ -226,6 +226,15 @@ struct manual_fixture {
     sched.run();
   }
 
+  /// `dn` has started `starts` times and starts again exactly `delay` from
+  /// now (its backoff): not 1 ms earlier, and at `delay`.
+  void expect_restart_after(const std::string& dn, caf::timespan delay, size_t starts) {
+    advance(delay - std::chrono::milliseconds(1));
+    BOOST_CHECK_EQUAL(rec.starts(dn), starts);
+    advance(std::chrono::milliseconds(1));
+    BOOST_CHECK_EQUAL(rec.starts(dn), starts + 1);
+  }
+
   template <class Atom>
   void send(const std::string& dn, Atom x) {
     caf::anon_send(rec.actor(dn), x);

@@ -41,6 +41,9 @@ enum class actors_errc : uint8_t {
   not_running,
   /// published_server: the served actor exited; text has its exit reason.
   served_actor_down,
+  /// tls_files: a TLS file is missing, unreadable or does not fit; the text
+  /// names the setting, the file and OpenSSL's reason.
+  tls_files,
 };
 
 /// Human-readable name of `x`, e.g. "exited".
