@@ -3,6 +3,7 @@
 find_path(CAF_INCLUDE_DIR NAMES caf/all.hpp REQUIRED)
 find_library(CAF_CORE_LIBRARY NAMES caf_core REQUIRED)
 find_library(CAF_IO_LIBRARY NAMES caf_io REQUIRED)
+find_library(CAF_OPENSSL_LIBRARY NAMES caf_openssl REQUIRED)
 file(STRINGS "${CAF_INCLUDE_DIR}/caf/config.hpp" _caf_ver REGEX "^#define CAF_VERSION [0-9]+")
 string(REGEX REPLACE "^#define CAF_VERSION ([0-9]+).*" "\\1" CAF_VERSION_NUM "${_caf_ver}")
 if(CAF_VERSION_NUM LESS 1700 OR CAF_VERSION_NUM GREATER_EQUAL 1800)
@@ -19,4 +20,8 @@ if(NOT TARGET CAF::core)
   set_target_properties(CAF::io PROPERTIES
     IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
     INTERFACE_LINK_LIBRARIES CAF::core)
+  add_library(CAF::openssl SHARED IMPORTED)
+  set_target_properties(CAF::openssl PROPERTIES
+    IMPORTED_LOCATION "${CAF_OPENSSL_LIBRARY}"
+    INTERFACE_LINK_LIBRARIES CAF::io)
 endif()

@@ -1,60 +1,21 @@
 // A node's TLS files checked before anything is published: a usable mutual
 // identity passes; a missing file, a key of another certificate, a wrong
 // passphrase, a CA file without certificates and a missing setting are each
-// an actors_errc::tls_files naming the setting and the file. The files are
-// made here with the openssl command (EC keys: fast), in a temporary
-// directory removed afterwards.
+// an actors_errc::tls_files naming the setting and the file (the files:
+// tls_identity.hpp).
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include <caf/actor_system_config.hpp>
 
 #include "supervise/actors/errc.hpp"
 #include "supervise/actors/tls_files.hpp"
-#include "supervise/errc.hpp"
+#include "tls_identity.hpp"
 
 using namespace supervise::actors;
-
-namespace {
-
-struct identity_fixture {
-  std::filesystem::path dir;
-
-  identity_fixture() {
-    char name[] = "/tmp/supervise-tls-XXXXXX";
-    BOOST_REQUIRE(mkdtemp(name) != nullptr);
-    dir = name;
-    auto ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    make("openssl req -x509 " + std::string{ec} + " -keyout ca.key -out ca.pem -subj /CN=ca -days 1");
-    make("openssl req " + std::string{ec} + " -keyout node.key -out node.csr -subj /CN=node");
-    make("openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out node.pem -days 1");
-    make("openssl req -x509 " + std::string{ec} + " -keyout other.key -out other.pem -subj /CN=other -days 1");
-    make("openssl pkey -in node.key -aes256 -passout pass:secret -out node-encrypted.key");
-    std::ofstream{dir / "empty.pem"} << "not a certificate\n";
-  }
-
-  ~identity_fixture() { std::filesystem::remove_all(dir); }
-
-  // Runs `cmd` in the directory; the test stops if it fails.
-  void make(const std::string& cmd) {
-    auto full = "cd " + dir.string() + " && " + cmd + " >/dev/null 2>&1";
-    BOOST_REQUIRE_MESSAGE(std::system(full.c_str()) == 0, "could not run: " << cmd);
-  }
-
-  std::string at(const char* file) const { return (dir / file).string(); }
-
-  tls_files good() const { return {at("node.pem"), at("node.key"), "", at("ca.pem"), ""}; }
-};
-
-std::string text_of(const caf::error& err) {
-  return err ? supervise::detail_of(err) : std::string{"(none)"};
-}
-
-} // namespace
+using test::identity_fixture;
+using test::text_of;
 
 BOOST_FIXTURE_TEST_SUITE(tls_files_check, identity_fixture)
 
