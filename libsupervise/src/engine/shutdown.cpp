@@ -91,8 +91,8 @@ void finish(engine& e, std::vector<unstopped_child> hung) {
   e.self->quit(reason);
 }
 
-// Quits once nothing runs any more but children given up on (blocking ones
-// past their shutdown time), and no ordered stop is left to do.
+// Quits once nothing runs any more but children given up on (past their
+// shutdown time, out of a kill's reach), and no ordered stop is left to do.
 void maybe_finish(engine& e) {
   if (e.stopping && e.stop_order.empty() && e.by_addr.size() == e.given_up)
     finish(e, unstoppable_report(e));
