@@ -174,6 +174,21 @@ caf::error refused_by_strategy(const detail::supervisor_shared& sh, const char* 
                     sh.name + "." + id + ": " + call + " under simple_one_for_one");
 }
 
+// The registration of child `id` that `call` (restart_child, delete_child)
+// may work on: a kept child that does not run (caller holds the lock).
+// Errors: those of running_child(), simple_one_for_one, child_running.
+caf::expected<detail::service_entry*> kept_child(detail::supervisor_shared& sh, const char* call,
+                                                 const std::string& id) {
+  auto entry = running_child(sh, id);
+  if (!entry)
+    return entry.error();
+  if (auto err = refused_by_strategy(sh, call, id))
+    return err;
+  if ((*entry)->running || !(*entry)->idle)
+    return make_error(errc::child_running, sh.name + "." + id);
+  return entry;
+}
+
 // Unlists `entry` (it leaves services() at once; its name stays taken until
 // its child has stopped, so a re-add can never run two incarnations of one
 // DN) and returns the engine to tell, or null when the removal was under way
@@ -238,13 +253,9 @@ caf::error supervisor::restart_child(const std::string& id, std::chrono::nanosec
   auto waiter = std::make_shared<detail::start_waiter>();
   {
     std::lock_guard<std::mutex> guard{shared_->mtx};
-    auto entry = running_child(*shared_, id);
+    auto entry = kept_child(*shared_, "restart_child", id);
     if (!entry)
       return entry.error();
-    if (auto err = refused_by_strategy(*shared_, "restart_child", id))
-      return err;
-    if ((*entry)->running || !(*entry)->idle)
-      return make_error(errc::child_running, shared_->name + "." + id);
     shared_->waiters[(*entry)->id] = waiter;
     caf::anon_send(shared_->engine, detail::restart_atom::value, (*entry)->id);
   }
@@ -255,13 +266,9 @@ caf::error supervisor::delete_child(const std::string& id) {
   if (detail::inside_hook())
     return make_error(errc::would_deadlock, "delete_child inside an event hook");
   std::unique_lock<std::mutex> guard{shared_->mtx};
-  auto entry = running_child(*shared_, id);
+  auto entry = kept_child(*shared_, "delete_child", id);
   if (!entry)
     return entry.error();
-  if (auto err = refused_by_strategy(*shared_, "delete_child", id))
-    return err;
-  if ((*entry)->running || !(*entry)->idle)
-    return make_error(errc::child_running, shared_->name + "." + id);
   auto service = (*entry)->id;
   caf::anon_send(unlist(*shared_, **entry), detail::remove_atom::value, service);
   // The id is free when this returns (OTP): wait until the engine forgot it.

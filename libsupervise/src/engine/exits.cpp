@@ -103,6 +103,21 @@ std::vector<node*> run_group_of(const node& n) {
   return out;
 }
 
+// Whether a restart of n restarts others with it, so that its cause is worth
+// a line: a service under a group strategy (the restart_group verdict says
+// so), a tree node of a run_group with two members or more (not one of
+// run(), the common case: no text is made on its restart path).
+bool restarts_a_group(const node& n) {
+  if (n.entry)
+    return true;
+  if (!n.parent || n.group == no_group)
+    return false;
+  auto& siblings = n.parent->children();
+  auto first = size_t{n.group};
+  return siblings[first].get() != &n
+         || (first + 1 < siblings.size() && siblings[first + 1]->group == n.group);
+}
+
 // Carries out the decision about n's exit, in the order users observe: the
 // state, a pause (its event first), the child's fate, its event, the
 // restart's cancellations, a waiting caller, the supervisor's own stop.
@@ -118,9 +133,9 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
     case verdict::remove: leave(e, n); break;
     default: break; // restarts are started below, after the event
   }
-  // A supervisor's group restart names its cause once, in one line.
+  // A group restart names its cause once, in one line.
   std::string group_cause;
-  if (d.child == verdict::restart_group)
+  if (d.child == verdict::restart_group && restarts_a_group(n))
     group_cause = n.dn + " failed: " + render(reason ? reason : make_error(errc::returned_without_done));
   caf::error start_error;
   if (d.start_failed) {
@@ -148,8 +163,8 @@ void carry_out(engine& e, node& n, const decision& d, caf::error reason) {
       if (n.entry) {
         if (e.group_restart.size() > 1)
           log_group_restart(e, e.root->dn, e.group_restart, group_cause);
-      } else if (auto members = run_group_of(n); members.size() > 1) {
-        log_group_restart(e, n.parent->dn, members, group_cause);
+      } else {
+        log_group_restart(e, n.parent->dn, run_group_of(n), group_cause);
       }
     }
   }

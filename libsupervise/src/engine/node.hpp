@@ -59,10 +59,13 @@ public:
       s_ = std::make_unique<state>(opts);
     return s_->delays.next(uniform01);
   }
+  // Whether the healthy time of an incarnation is wanted: there is a
+  // backoff to reset (the caller reads the clock only then).
+  bool wants_healthy_time() const noexcept { return s_ && !s_->healthy_since; }
   // The current incarnation signalled healthy (or done) at `t`; the first
   // signal counts.
   void healthy_at(time_point t) {
-    if (s_ && !s_->healthy_since)
+    if (wants_healthy_time())
       s_->healthy_since = t;
   }
   // The current incarnation exited at `t`: healthy for min_uptime or more

@@ -89,7 +89,7 @@ void on_signal(engine& e, uint64_t id, uint64_t number, int32_t s) {
   if (i == e.by_id.end() || i->second->number != number)
     return;
   auto& n = *i->second;
-  if (auto* t = n.tree.ptr())
+  if (auto* t = n.tree.ptr(); t && t->delays.wants_healthy_time())
     t->delays.healthy_at(now(e)); // healthy and done: a reset if it lasts (its exit)
   if (static_cast<signal_type>(s) == signal_type::healthy && n.running()) {
     set_state(e, n, node_state::healthy);
