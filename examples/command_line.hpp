@@ -12,10 +12,10 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/config_option_set.hpp>
-#include <caf/message.hpp>
 #include <caf/pec.hpp>
 
 #include "supervise/config.hpp"
+#include "supervise/errc.hpp"
 #include "supervise/format.hpp"
 
 namespace example {
@@ -47,15 +47,6 @@ inline std::string argument_of(const caf::error& err) {
     return text;
   at += key.size();
   return text.substr(at, text.find('"', at) - at);
-}
-
-// The text a library error carries ("supervise.stop-timeout=...: ..."), or
-// the whole error when it carries none.
-inline std::string message_of(const caf::error& err) {
-  auto& ctx = err.context();
-  if (ctx.match_elements<std::string>())
-    return ctx.get_as<std::string>(0);
-  return supervise::render(err);
 }
 
 } // namespace detail
@@ -93,7 +84,9 @@ template <class T>
 std::optional<T> checked(const char* prog, caf::expected<T> x) {
   if (x)
     return std::move(*x);
-  std::fprintf(stderr, "%s: %s\n", prog, detail::message_of(x.error()).c_str());
+  auto text = supervise::detail_of(x.error()); // "supervise.stop-timeout=...: ..."
+  std::fprintf(stderr, "%s: %s\n", prog,
+               text.empty() ? supervise::render(x.error()).c_str() : text.c_str());
   return std::nullopt;
 }
 
