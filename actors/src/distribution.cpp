@@ -1,6 +1,8 @@
 #include "supervise/actors/distribution.hpp"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
@@ -69,6 +71,8 @@ caf::error prepare_distribution(caf::actor_system_config& cfg, distribution_opti
       return err;
   cfg.set("middleman.heartbeat-interval", caf::timespan{hb});
   cfg.set("middleman.connection-timeout", caf::timespan{to});
+  // The lease grants of remote children carry epochs as a vector.
+  cfg.add_message_type<std::vector<uint64_t>>("std::vector<uint64_t>");
   cfg.load<caf::io::middleman>();
   if (!opts.insecure)
     cfg.load<caf::openssl::manager>();

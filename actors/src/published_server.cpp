@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
 #include <fmt/format.h>
 
 #include "supervise/actors/errc.hpp"
@@ -84,8 +85,13 @@ using retry_atom = caf::atom_constant<caf::atom("sv_rebind")>;
 // One incarnation: owned by the behaviour's handlers and the exit cleanup.
 struct server : std::enable_shared_from_this<server> {
   server(caf::event_based_actor* s, context& c, std::shared_ptr<const published_server_options> o)
-    : self(s), ctx(c), opts(std::move(o)), log(get_logger(c)),
-      mm(s->system().middleman().actor_handle()) {}
+    : self(s), ctx(c), opts(std::move(o)), log(get_logger(c)) {
+    auto& sys = s->system();
+    if (!opts->tls)
+      mm = sys.middleman().actor_handle();
+    else if (sys.has_openssl_manager())
+      mm = sys.openssl_manager().actor_handle();
+  }
 
   caf::event_based_actor* self;
   context& ctx; // valid for the actor's life
@@ -181,6 +187,12 @@ caf::behavior serve(caf::event_based_actor* self, context& ctx,
                     std::shared_ptr<const published_server_options> opts) {
   auto srv = std::make_shared<server>(self, ctx, opts);
   self->attach_functor([srv] { srv->cleanup(); });
+  if (!srv->mm) {
+    self->quit(make_error(actors_errc::bind_failed,
+                          fmt::format("{}: tls needs caf::openssl loaded (prepare_distribution)",
+                                      srv->where(static_cast<uint16_t>(opts->port)))));
+    return {};
+  }
   srv->served = opts->make_actor(self->system());
   if (!srv->served) {
     self->quit(make_error(actors_errc::served_actor_down, "make_actor returned no actor"));

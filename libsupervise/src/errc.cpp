@@ -38,6 +38,10 @@ const char* to_string(errc x) noexcept {
     case errc::child_running: return "child_running";
     case errc::already_present: return "already_present";
     case errc::simple_one_for_one: return "simple_one_for_one";
+    case errc::node_lost: return "node_lost";
+    case errc::no_node_available: return "no_node_available";
+    case errc::lease_expired: return "lease_expired";
+    case errc::stale_epoch: return "stale_epoch";
   }
   return "unknown";
 }

@@ -54,16 +54,18 @@ public:
   }
 
   /// The grant of renewal `seq` arrived: the deadline becomes its t0 + L,
-  /// never later than a newer grant made it. Unknown (or forgotten)
-  /// renewals change nothing.
-  void granted(uint64_t seq) {
+  /// never later than a newer grant made it; returns that t0 (what a
+  /// child's own deadline counts from). Unknown (or forgotten) renewals
+  /// change nothing and return none.
+  std::optional<lease_time> granted(uint64_t seq) {
     for (auto& [s, t0] : requests_)
       if (s == seq) {
         auto d = t0 + terms_.length;
         if (!deadline_ || d > *deadline_)
           deadline_ = d;
-        return;
+        return t0;
       }
+    return std::nullopt;
   }
 
   /// Whether the child may act at `now` (the holder's clock).

@@ -86,6 +86,20 @@ enum class errc : uint8_t {
   /// strategy::simple_one_for_one, which keeps no spec of a stopped child
   /// (OTP's {error, simple_one_for_one}): start_child a new one.
   simple_one_for_one,
+  /// Exit reason of a remote child (supervise::actors::remote_child): the
+  /// connection to its node was lost (the node died, hung or was cut off:
+  /// CAF cannot tell which) and its lease has surely lapsed there; names the
+  /// node.
+  node_lost,
+  /// Exit reason of a remote child: no candidate node could be reached (all
+  /// quarantined, refused or timed out); names each node and why.
+  no_node_available,
+  /// Exit reason given by a node agent to a child whose lease lapsed (its
+  /// supervisor side stopped renewing it): the child stops itself.
+  lease_expired,
+  /// A node agent refused a start or renewal of an incarnation older than one
+  /// it has seen for the same key; names the key and both epochs.
+  stale_epoch,
 };
 
 /// Human readable name of `x`, e.g. "do_not_restart".

@@ -44,6 +44,9 @@ enum class actors_errc : uint8_t {
   /// tls_files: a TLS file is missing, unreadable or does not fit; the text
   /// names the setting, the file and OpenSSL's reason.
   tls_files,
+  /// node_agent: a start it does not allow (a type not on its allow-list, a
+  /// blocking actor, a spawn CAF refused); the text names the type and why.
+  refused,
 };
 
 /// Human-readable name of `x`, e.g. "exited".

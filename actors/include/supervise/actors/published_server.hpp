@@ -84,6 +84,11 @@ struct published_server_options {
   /// How long a start retries binding a fixed (or sticky) port that is still
   /// in use (e.g. the previous incarnation's acceptor is being closed). >= 0.
   std::chrono::nanoseconds rebind_window = std::chrono::seconds(1);
+  /// Publish through caf::openssl (mutual TLS with the openssl.* settings)
+  /// instead of plain BASP. The system must have loaded
+  /// caf::openssl::manager (prepare_distribution does); else every start
+  /// fails with actors_errc::bind_failed saying so.
+  bool tls = false;
   /// Optional: the bound port and the served actor.
   std::shared_ptr<published_endpoint> endpoint;
 };

@@ -1,0 +1,47 @@
+// supervise/actors/lease_token.hpp — what a child started by a node agent
+// knows about its own incarnation.
+//
+// A child placed by a remote_child runs under a lease its node agent renews;
+// lease_of(self) gives its epoch (a fencing token: pass it to external
+// resources, which should refuse writes carrying an older epoch than one they
+// have seen) and whether its lease is still valid. A child about to do
+// something that must never overlap with its next incarnation (a write, a
+// reply to an outside client) checks valid() first: once the lease lapsed,
+// the supervisor side may start another incarnation elsewhere.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include <caf/fwd.hpp>
+
+namespace supervise::actors {
+
+/// The lease of one child of a node agent. Cheap to copy; any thread.
+class lease_token {
+public:
+  lease_token(uint64_t epoch, std::shared_ptr<const std::atomic<int64_t>> deadline)
+    : epoch_(epoch), deadline_(std::move(deadline)) {}
+
+  /// The incarnation's epoch: higher than every earlier incarnation's.
+  uint64_t epoch() const noexcept { return epoch_; }
+
+  /// True while the lease holds (one atomic load and a clock read).
+  bool valid() const noexcept {
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    return now < deadline_->load(std::memory_order_acquire);
+  }
+
+private:
+  uint64_t epoch_;
+  std::shared_ptr<const std::atomic<int64_t>> deadline_;
+};
+
+/// The lease of the actor `self` when a node agent of this process started it
+/// and it runs; std::nullopt otherwise. Any thread.
+std::optional<lease_token> lease_of(const caf::abstract_actor* self);
+
+} // namespace supervise::actors

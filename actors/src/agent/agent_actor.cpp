@@ -1,0 +1,302 @@
+// agent_actor.cpp — starts children for remote stubs and enforces their
+// leases. One state per agent incarnation, touched only by its handlers.
+//
+// Per requesting process (its lease desk, the "grantor") the agent keeps one
+// renewal loop: every lease / 4 it asks the desk which of its epochs are
+// still current, noting its own send time t0. The grant makes each listed
+// child's deadline t0 + lease (a late grant cannot extend it) and stops every
+// child not listed. A new child is spawned only when a grant for a renewal
+// sent after its start request arrived lists its epoch: a start that reaches
+// the agent after its stub gave up is never run.
+#include "agent/agent_actor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <caf/all.hpp>
+#include <fmt/format.h>
+
+#include "agent/lease_registry.hpp"
+#include "detail/lease.hpp"
+#include "detail/protocol.hpp"
+#include "supervise/actors/errc.hpp"
+#include "supervise/errc.hpp"
+
+namespace supervise::actors::detail {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using tick_atom = caf::atom_constant<caf::atom("sv_tick")>;
+using flush_atom = caf::atom_constant<caf::atom("sv_flush")>;
+using kill_atom = caf::atom_constant<caf::atom("sv_kill")>;
+
+// A child this agent runs.
+struct child_entry {
+  std::string key;
+  uint64_t epoch = 0;
+  caf::actor actor;
+  caf::actor_addr desk;
+  std::chrono::nanoseconds length{};
+  std::chrono::nanoseconds grace{};
+  std::shared_ptr<std::atomic<int64_t>> deadline; // steady ns; 0 once fenced
+  bool fenced = false;
+};
+
+// A start waiting for its epoch to be confirmed by a grant.
+struct pending_start {
+  std::string key;
+  uint64_t epoch = 0;
+  std::string type;
+  caf::message args;
+  std::chrono::nanoseconds length{};
+  std::chrono::nanoseconds grace{};
+  uint64_t need_seq = 0; // the first renewal sent after it arrived
+  caf::response_promise rp;
+};
+
+// One requesting process: its desk and the renewal loop of its children.
+struct grantor {
+  caf::actor desk;
+  holder_lease lease{lease_terms{}}; // its renewals' send times
+  uint64_t next_seq = 1;
+  bool flush_queued = false; // a renewal for new starts is queued
+  bool ticking = false;
+  std::vector<pending_start> pending;
+  std::set<caf::actor_addr> children;
+};
+
+struct agent_state {
+  caf::event_based_actor* self;
+  std::shared_ptr<const std::vector<std::string>> allow;
+  logger log;
+  std::map<std::string, epoch_fence> fences; // by key
+  std::map<caf::actor_addr, grantor> grantors;
+  std::map<caf::actor_addr, child_entry> children;
+
+  // The renewal interval of `g`: a quarter of its shortest lease.
+  std::chrono::nanoseconds interval(const grantor& g) const {
+    auto shortest = std::chrono::nanoseconds::max();
+    for (auto& p : g.pending)
+      shortest = std::min(shortest, p.length);
+    for (auto& c : g.children)
+      shortest = std::min(shortest, children.at(c).length);
+    return shortest / 4;
+  }
+
+  caf::result<caf::actor> start(std::string key, uint64_t epoch, std::string type,
+                                caf::message args, caf::actor desk, int64_t lease_ns,
+                                int64_t grace_ns) {
+    if (!desk || lease_ns <= 0 || grace_ns < 0)
+      return make_error(errc::invalid_option, "start request without a desk or a lease");
+    if (std::find(allow->begin(), allow->end(), type) == allow->end())
+      return make_error(actors_errc::refused,
+                        fmt::format("type \"{}\" is not on this node's allow-list", type));
+    auto& fence = fences[key];
+    if (!fence.admit_start(epoch))
+      return make_error(errc::stale_epoch,
+                        fmt::format("key {}: epoch {} is not newer than {}", key, epoch,
+                                    fence.highest()));
+    auto who = desk.address();
+    auto& g = grantors[who];
+    if (!g.desk) {
+      g.desk = desk;
+      self->monitor<caf::message_priority::high>(desk);
+    }
+    auto rp = self->make_response_promise();
+    g.pending.push_back({std::move(key), epoch, std::move(type), std::move(args),
+                         std::chrono::nanoseconds{lease_ns}, std::chrono::nanoseconds{grace_ns},
+                         g.next_seq, rp});
+    if (!g.flush_queued) { // one renewal for a burst of starts
+      g.flush_queued = true;
+      self->send(self, flush_atom::value, who);
+    }
+    if (!g.ticking) {
+      g.ticking = true;
+      self->delayed_send(self, interval(g), tick_atom::value, who);
+    }
+    return caf::delegated<caf::actor>{};
+  }
+
+  void renew(const caf::actor_addr& who) {
+    auto& g = grantors[who];
+    auto seq = g.next_seq++;
+    g.lease.sent(seq, clock::now());
+    self->request(g.desk, interval(g) * 4, renew_atom::value, seq, uint64_t{children.size()})
+      .then([this, who](grant_atom, uint64_t seq, std::vector<uint64_t>& current) {
+              granted(who, seq, current);
+            },
+            [](caf::error&) {}); // no grant: the deadline lapses by itself
+  }
+
+  void granted(const caf::actor_addr& who, uint64_t seq, std::vector<uint64_t>& current) {
+    auto gi = grantors.find(who);
+    if (gi == grantors.end())
+      return;
+    auto& g = gi->second;
+    auto t0 = g.lease.granted(seq);
+    if (!t0)
+      return;
+    std::sort(current.begin(), current.end());
+    auto listed = [&](uint64_t e) { return std::binary_search(current.begin(), current.end(), e); };
+    for (auto& addr : g.children) {
+      auto& c = children.at(addr);
+      if (c.fenced)
+        continue;
+      if (!listed(c.epoch)) {
+        fence(c, "its supervisor released it");
+        continue;
+      }
+      auto d = steady_ns(*t0 + c.length);
+      if (d > c.deadline->load())
+        c.deadline->store(d, std::memory_order_release);
+      self->delayed_send(self, std::chrono::nanoseconds{d - steady_ns(clock::now())},
+                         tick_atom::value, caf::actor_addr{}); // a deadline check
+    }
+    auto ready = std::stable_partition(g.pending.begin(), g.pending.end(),
+                                       [&](const pending_start& p) { return p.need_seq > seq; });
+    std::vector<pending_start> decided(std::make_move_iterator(ready),
+                                       std::make_move_iterator(g.pending.end()));
+    g.pending.erase(ready, g.pending.end());
+    for (auto& p : decided) {
+      if (listed(p.epoch))
+        spawn(who, p, *t0);
+      else
+        p.rp.deliver(make_error(errc::lease_expired,
+                                fmt::format("key {}: epoch {} was not confirmed by its supervisor",
+                                            p.key, p.epoch)));
+    }
+  }
+
+  void spawn(const caf::actor_addr& who, pending_start& p, clock::time_point t0) {
+    auto guard = lock_lease_registry(); // the child's lease_of() waits for put_lease
+    auto h = self->system().spawn<caf::actor>(p.type, p.args);
+    if (!h) {
+      guard.unlock();
+      p.rp.deliver(make_error(actors_errc::refused,
+                              fmt::format("cannot spawn \"{}\": {}", p.type, render(h.error()))));
+      return;
+    }
+    auto* ptr = caf::actor_cast<caf::abstract_actor*>(*h);
+    if (dynamic_cast<caf::blocking_actor*>(ptr) != nullptr) {
+      guard.unlock();
+      caf::anon_send_exit(*h, caf::exit_reason::kill);
+      p.rp.deliver(make_error(actors_errc::refused,
+                              fmt::format("\"{}\" is a blocking actor: its lease could not be "
+                                          "enforced (run it as a command)", p.type)));
+      return;
+    }
+    auto deadline = std::make_shared<std::atomic<int64_t>>(steady_ns(t0 + p.length));
+    put_lease(ptr, lease_token{p.epoch, deadline});
+    guard.unlock();
+    auto addr = h->address();
+    children[addr] = child_entry{p.key, p.epoch, *h, who, p.length, p.grace, deadline, false};
+    grantors[who].children.insert(addr);
+    self->monitor(*h);
+    log.info("started {} for {} (epoch {})", p.type, p.key, p.epoch);
+    p.rp.deliver(*h);
+  }
+
+  // Stops `c`: its lease is over. Killed after its grace if still running.
+  void fence(child_entry& c, const char* why) {
+    c.fenced = true;
+    c.deadline->store(0, std::memory_order_release);
+    log.warning("stopping {} (epoch {}): {}", c.key, c.epoch, why);
+    self->send<caf::message_priority::high>(
+      c.actor, caf::exit_msg{self->address(), make_error(errc::lease_expired, why)});
+    self->delayed_send(self, c.grace, kill_atom::value, c.actor.address());
+  }
+
+  // Fences every child whose deadline passed.
+  void check_deadlines() {
+    auto now = steady_ns(clock::now());
+    for (auto& [addr, c] : children)
+      if (!c.fenced && now >= c.deadline->load())
+        fence(c, "its lease lapsed");
+  }
+
+  void tick(const caf::actor_addr& who) {
+    check_deadlines();
+    if (!who)
+      return; // a deadline check only
+    auto gi = grantors.find(who);
+    if (gi == grantors.end())
+      return;
+    auto& g = gi->second;
+    if (g.children.empty() && g.pending.empty()) {
+      g.ticking = false;
+      return;
+    }
+    renew(who);
+    self->delayed_send(self, interval(g), tick_atom::value, who);
+  }
+
+  void down(const caf::down_msg& msg) {
+    if (auto ci = children.find(msg.source); ci != children.end()) {
+      erase_lease(caf::actor_cast<caf::abstract_actor*>(ci->second.actor), ci->second.epoch);
+      if (auto gi = grantors.find(ci->second.desk); gi != grantors.end())
+        gi->second.children.erase(msg.source);
+      children.erase(ci);
+      return;
+    }
+    auto gi = grantors.find(msg.source);
+    if (gi == grantors.end())
+      return;
+    // The requesting process is gone or cut off: nobody renews its leases.
+    for (auto& addr : gi->second.children)
+      if (auto& c = children.at(addr); !c.fenced)
+        fence(c, "the connection to its supervisor was lost");
+    for (auto& p : gi->second.pending)
+      p.rp.deliver(make_error(errc::lease_expired, "the connection to its supervisor was lost"));
+    gi->second.pending.clear();
+    gi->second.desk = nullptr;
+  }
+
+  // The agent itself stops: so do its children.
+  void stop_all() {
+    for (auto& [addr, c] : children) {
+      erase_lease(caf::actor_cast<caf::abstract_actor*>(c.actor), c.epoch);
+      caf::anon_send<caf::message_priority::high>(
+        c.actor, caf::exit_msg{self->address(), make_error(errc::node_lost, "its node agent stopped")});
+    }
+    children.clear();
+  }
+};
+
+caf::behavior agent(caf::event_based_actor* self,
+                    std::shared_ptr<const std::vector<std::string>> allow, logger log) {
+  auto st = std::make_shared<agent_state>(agent_state{self, std::move(allow), std::move(log), {}, {}, {}});
+  self->attach_functor([st] { st->stop_all(); });
+  self->set_down_handler([st](caf::down_msg& msg) { st->down(msg); });
+  return {
+    [st](start_atom, std::string& key, uint64_t epoch, std::string& type, caf::message& args,
+         caf::actor& desk, int64_t lease_ns, int64_t grace_ns) {
+      return st->start(std::move(key), epoch, std::move(type), std::move(args), std::move(desk),
+                       lease_ns, grace_ns);
+    },
+    [st](flush_atom, const caf::actor_addr& who) {
+      auto gi = st->grantors.find(who);
+      if (gi == st->grantors.end())
+        return;
+      gi->second.flush_queued = false;
+      if (gi->second.desk)
+        st->renew(who);
+    },
+    [st](tick_atom, const caf::actor_addr& who) { st->tick(who); },
+    [st](kill_atom, const caf::actor_addr& who) {
+      if (auto ci = st->children.find(who); ci != st->children.end())
+        st->self->send_exit(ci->second.actor, caf::exit_reason::kill);
+    },
+    [st](load_atom) { return uint64_t{st->children.size()}; },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_agent(caf::actor_system& sys, std::shared_ptr<const std::vector<std::string>> allow,
+                       logger log) {
+  return sys.spawn(agent, std::move(allow), std::move(log));
+}
+
+} // namespace supervise::actors::detail

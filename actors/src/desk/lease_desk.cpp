@@ -1,0 +1,267 @@
+// lease_desk.cpp — placement, connections and lease grants of one process
+// (see lease_desk.hpp). Every handler runs on the desk's own actor: its
+// state needs no lock.
+#include "desk/lease_desk.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
+#include <fmt/format.h>
+
+#include "detail/lease.hpp"
+#include "detail/placement.hpp"
+#include "detail/protocol.hpp"
+#include "supervise/errc.hpp"
+
+namespace supervise::actors::detail {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// An epoch held current on a node, until its stub releases it.
+struct held {
+  std::string group;  // its spread group
+  lease_terms terms;  // its lease
+  bool granted = false; // a grant listed it: the agent may run it
+};
+
+// One agent endpoint (host:port), as the candidates of any stub name it.
+struct node_entry {
+  std::string name;
+  std::string host;
+  uint16_t port = 0;
+  caf::actor agent;         // while connected
+  bool connecting = false;  // a connect is in flight
+  std::vector<std::function<void(const caf::error&)>> waiting; // for that connect
+  clock::time_point quarantined_until{};
+  std::chrono::nanoseconds quarantine{};
+  uint64_t load = 0;        // children its agent last reported
+  clock::time_point last_grant{}; // when the last grant went out to it
+  std::map<uint64_t, held> epochs;
+};
+
+struct desk_state {
+  caf::event_based_actor* self;
+  std::map<std::string, node_entry> nodes;            // by "host:port"
+  std::unordered_map<uint64_t, std::string> node_of;  // epoch -> node key
+  std::map<caf::actor_addr, std::string> node_of_agent;
+
+  static std::string key_of(const node_address& a) { return fmt::format("{}:{}", a.host, a.port); }
+
+  node_entry& entry(const node_address& a) {
+    auto& e = nodes[key_of(a)];
+    if (e.name.empty()) {
+      e.name = a.name;
+      e.host = a.host;
+      e.port = static_cast<uint16_t>(a.port);
+    }
+    return e;
+  }
+
+  uint64_t members(const node_entry& e, const std::string& group) const {
+    uint64_t n = 0;
+    for (auto& [epoch, h] : e.epochs)
+      n += h.group == group ? 1 : 0;
+    return n;
+  }
+
+  // Tries the best untried candidate; `reasons` collects why others failed.
+  void place(place_request_ptr req, std::set<size_t> tried, std::string reasons,
+             caf::response_promise rp) {
+    auto& opts = *req->opts;
+    auto now = clock::now();
+    std::vector<candidate_state> cs;
+    for (size_t i = 0; i < opts.nodes.size(); ++i) {
+      auto& e = entry(opts.nodes[i]);
+      cs.push_back({tried.count(i) > 0, now < e.quarantined_until, e.load,
+                    members(e, req->group)});
+    }
+    auto pick = choose_node(opts.policy, cs, req->turn);
+    if (!pick) {
+      rp.deliver(make_error(errc::no_node_available, reasons));
+      return;
+    }
+    auto i = *pick;
+    auto& e = entry(opts.nodes[i]);
+    e.quarantine = opts.quarantine;
+    if (e.agent) {
+      hold(e, key_of(opts.nodes[i]), *req);
+      rp.deliver(e.agent, e.name);
+      return;
+    }
+    e.waiting.push_back([this, req, tried, reasons, rp, i](const caf::error& err) mutable {
+      if (err) {
+        auto& n = req->opts->nodes[i];
+        reasons += fmt::format("{}{} ({}:{}): {}", reasons.empty() ? "" : "; ", n.name, n.host,
+                               n.port, render(err));
+        tried.insert(i);
+      }
+      place(req, std::move(tried), std::move(reasons), std::move(rp));
+    });
+    if (!e.connecting)
+      connect(key_of(opts.nodes[i]), opts);
+  }
+
+  void connect(const std::string& key, const remote_child_options& opts) {
+    auto& e = nodes[key];
+    e.connecting = true;
+    auto& sys = self->system();
+    if (!opts.insecure && !sys.has_openssl_manager()) {
+      connected(key, make_error(errc::invalid_option,
+                                "remote_child: mutual TLS needs caf::openssl loaded "
+                                "(prepare_distribution), or set insecure"));
+      return;
+    }
+    auto mm = opts.insecure ? sys.middleman().actor_handle()
+                            : sys.openssl_manager().actor_handle();
+    self->request(mm, opts.connect_timeout, caf::connect_atom::value, e.host, e.port)
+      .then(
+        [this, key](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                    const std::set<std::string>&) {
+          if (!ptr) {
+            connected(key, make_error(errc::no_node_available, "no actor published there"));
+            return;
+          }
+          auto& e = nodes[key];
+          e.agent = caf::actor_cast<caf::actor>(std::move(ptr));
+          node_of_agent[e.agent.address()] = key;
+          self->monitor<caf::message_priority::high>(e.agent);
+          connected(key, {});
+        },
+        [this, key](caf::error& err) {
+          auto& e = nodes[key];
+          e.quarantined_until = clock::now() + e.quarantine;
+          connected(key, err);
+        });
+  }
+
+  void connected(const std::string& key, const caf::error& err) {
+    auto& e = nodes[key];
+    e.connecting = false;
+    auto waiting = std::move(e.waiting);
+    e.waiting.clear();
+    for (auto& f : waiting)
+      f(err);
+  }
+
+  void hold(node_entry& e, const std::string& key, const place_request& req) {
+    auto& o = *req.opts;
+    e.epochs[req.epoch] = held{req.group, lease_terms{o.lease, 1e-3, o.stop_grace}, false};
+    node_of[req.epoch] = key;
+  }
+
+  // The agent's proxy is gone (its node lost, or the agent stopped).
+  void agent_down(const caf::actor_addr& who) {
+    auto i = node_of_agent.find(who);
+    if (i == node_of_agent.end())
+      return;
+    auto& e = nodes[i->second];
+    if (e.agent.address() == who) {
+      e.agent = nullptr;
+      e.quarantined_until = clock::now() + e.quarantine;
+    }
+    node_of_agent.erase(i);
+  }
+
+  // An agent renews the leases of this desk's children: the grant lists the
+  // epochs still current there (an agent the desk does not know gets none).
+  std::vector<uint64_t> grant(const caf::strong_actor_ptr& sender, uint64_t load) {
+    std::vector<uint64_t> current;
+    if (!sender)
+      return current;
+    auto i = node_of_agent.find(caf::actor_cast<caf::actor_addr>(sender));
+    if (i == node_of_agent.end())
+      return current;
+    auto& e = nodes[i->second];
+    e.load = load;
+    e.last_grant = clock::now();
+    for (auto& [epoch, h] : e.epochs) {
+      h.granted = true;
+      current.push_back(epoch);
+    }
+    return current;
+  }
+
+  // A stub lets its epoch go; when its node was lost, it learns (and waits
+  // for) the instant its child has surely stopped there.
+  int64_t release(uint64_t epoch, bool lost) {
+    auto now = clock::now();
+    auto i = node_of.find(epoch);
+    if (i == node_of.end())
+      return steady_ns(now);
+    auto& e = nodes[i->second];
+    node_of.erase(i);
+    auto h = e.epochs.find(epoch);
+    auto safe = now;
+    if (h != e.epochs.end()) {
+      if (h->second.granted)
+        safe = std::max(now, safe_failover_at(e.last_grant, h->second.terms));
+      e.epochs.erase(h);
+    }
+    if (lost)
+      e.quarantined_until = std::max(e.quarantined_until, now + e.quarantine);
+    return steady_ns(safe);
+  }
+};
+
+caf::behavior desk_behavior(caf::event_based_actor* self) {
+  auto st = std::make_shared<desk_state>();
+  st->self = self;
+  self->set_down_handler([st](caf::down_msg& msg) { st->agent_down(msg.source); });
+  return {
+    [st](place_atom, place_request_ptr& req) -> caf::result<caf::actor, std::string> {
+      auto rp = st->self->make_response_promise();
+      st->place(std::move(req), {}, {}, rp);
+      return caf::delegated<caf::actor, std::string>{};
+    },
+    [st](renew_atom, uint64_t seq, uint64_t load) {
+      return caf::make_message(grant_atom::value, seq,
+                               st->grant(st->self->current_sender(), load));
+    },
+    [st](release_atom, uint64_t epoch, bool lost) { return st->release(epoch, lost); },
+  };
+}
+
+} // namespace
+
+namespace {
+
+// The desk of each system and how many stubs use it.
+struct desk_slot {
+  caf::actor desk;
+  size_t users = 0;
+};
+
+std::mutex slots_mtx;
+std::map<caf::actor_system*, desk_slot>& slots() {
+  static std::map<caf::actor_system*, desk_slot> xs;
+  return xs;
+}
+
+} // namespace
+
+desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
+  std::lock_guard<std::mutex> guard{slots_mtx};
+  auto& slot = slots()[&sys];
+  if (!slot.desk)
+    slot.desk = sys.spawn<caf::hidden>(desk_behavior);
+  ++slot.users;
+  desk_ = slot.desk;
+}
+
+desk_use::~desk_use() {
+  std::lock_guard<std::mutex> guard{slots_mtx};
+  auto i = slots().find(&sys_);
+  if (i == slots().end() || --i->second.users > 0)
+    return;
+  caf::anon_send_exit(i->second.desk, caf::exit_reason::user_shutdown);
+  slots().erase(i);
+}
+
+} // namespace supervise::actors::detail

@@ -1,0 +1,54 @@
+// detail/protocol.hpp — the messages between a remote child's stub, its
+// process's lease desk and a node agent. Only atoms, strings, integers,
+// actor handles and messages cross the network (std::vector<uint64_t> is
+// announced by prepare_distribution on both sides).
+//
+//  stub  -> desk   (place_atom, place_request)          -> (agent, node name)
+//  stub  -> agent  (start_atom, key, epoch, type, args, desk) -> child actor
+//  agent -> desk   (renew_atom, seq, load)               -> (grant_atom, seq, epochs)
+//  stub  -> desk   (release_atom, epoch, lost)           -> safe failover time
+//
+// A grant lists every epoch the desk holds current on that agent: the agent
+// stops any child of that desk not listed, starts a pending one only when
+// listed, and lets the listed ones run until its renewal's send time + lease.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include "supervise/actors/remote_child.hpp"
+
+namespace supervise::actors::detail {
+
+using place_atom = caf::atom_constant<caf::atom("sv_place")>;
+using start_atom = caf::atom_constant<caf::atom("sv_start")>;
+using renew_atom = caf::atom_constant<caf::atom("sv_renew")>;
+using grant_atom = caf::atom_constant<caf::atom("sv_grant")>;
+using release_atom = caf::atom_constant<caf::atom("sv_release")>;
+using load_atom = caf::atom_constant<caf::atom("sv_load")>;
+
+/// What a stub asks its desk to place (a local message only).
+struct place_request {
+  std::shared_ptr<const remote_child_options> opts;
+  std::string group;  ///< the spread group
+  uint64_t epoch = 0; ///< the incarnation to hold current once placed
+  uint64_t turn = 0;  ///< round_robin's turn
+};
+
+using place_request_ptr = std::shared_ptr<const place_request>;
+
+/// The steady clock's time since its epoch, in ns: how local messages carry
+/// time points.
+inline int64_t steady_ns(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+} // namespace supervise::actors::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(supervise::actors::detail::place_request_ptr)

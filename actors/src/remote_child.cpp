@@ -1,0 +1,317 @@
+// remote_child.cpp — the stub: a local event-based actor that mirrors one
+// incarnation of a remote child into the engine (see remote_child.hpp).
+//
+// Its life, top to bottom:
+//   placing  -> the desk picks a node and holds the new epoch current there;
+//   starting -> the agent confirms the epoch with the desk and spawns;
+//   running  -> monitors the child and the agent (high priority);
+//   ends     -> with the child's own exit reason; or, its node lost, with
+//               node_lost once the desk says the lease surely lapsed (or at
+//               once with on_node_lost::immediate).
+#include "supervise/actors/remote_child.hpp"
+
+#include <atomic>
+#include <stdexcept>
+
+#include <caf/all.hpp>
+#include <fmt/format.h>
+
+#include "desk/lease_desk.hpp"
+#include "detail/protocol.hpp"
+#include "supervise/actors/errc.hpp"
+#include "supervise/context.hpp"
+#include "supervise/errc.hpp"
+
+namespace supervise::actors {
+
+// -- remote_placement ---------------------------------------------------------------
+
+caf::expected<caf::actor> remote_placement::actor() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (!actor_)
+    return make_error(actors_errc::not_running, "no incarnation runs");
+  return actor_;
+}
+
+std::string remote_placement::node() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return node_;
+}
+
+uint64_t remote_placement::epoch() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return epoch_;
+}
+
+uint64_t remote_placement::starts() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return starts_;
+}
+
+bool remote_placement::wait_starts(uint64_t n, std::chrono::nanoseconds d) const {
+  std::unique_lock<std::mutex> guard{mtx_};
+  return cv_.wait_for(guard, d, [&] { return starts_ >= n; });
+}
+
+void remote_placement::set(caf::actor child, std::string node, uint64_t epoch) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  actor_ = std::move(child);
+  node_ = std::move(node);
+  epoch_ = epoch;
+  ++starts_;
+  cv_.notify_all();
+}
+
+void remote_placement::clear(uint64_t epoch) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (epoch_ == epoch) {
+    actor_ = nullptr;
+    node_.clear();
+  }
+}
+
+// -- validation -----------------------------------------------------------------------
+
+caf::error validate(const remote_child_options& opts) {
+  name_category();
+  auto bad = [](std::string what) {
+    return supervise::make_error(errc::invalid_option, "remote_child: " + std::move(what));
+  };
+  using std::chrono::milliseconds;
+  if (opts.type.empty())
+    return bad("type is empty");
+  if (opts.nodes.empty())
+    return bad("nodes is empty");
+  for (size_t i = 0; i < opts.nodes.size(); ++i) {
+    auto& n = opts.nodes[i];
+    if (n.name.empty() || n.name.size() > 64)
+      return bad(fmt::format("nodes[{}].name \"{}\" must be 1..64 chars", i, n.name));
+    if (n.host.empty())
+      return bad(fmt::format("nodes[{}] ({}): host is empty", i, n.name));
+    if (n.port < 1 || n.port > 65535)
+      return bad(fmt::format("nodes[{}] ({}): port {} is out of range 1..65535", i, n.name, n.port));
+    for (size_t j = 0; j < i; ++j)
+      if (opts.nodes[j].name == n.name)
+        return bad(fmt::format("nodes[{}]: name \"{}\" is listed twice", i, n.name));
+  }
+  if (opts.lease < milliseconds(100))
+    return bad(fmt::format("lease {} ms must be >= 100 ms", opts.lease / milliseconds(1)));
+  if (opts.stop_grace.count() < 0)
+    return bad(fmt::format("stop_grace must be >= 0, got {} ns", opts.stop_grace.count()));
+  if (opts.connect_timeout.count() <= 0)
+    return bad(fmt::format("connect_timeout must be > 0, got {} ns", opts.connect_timeout.count()));
+  if (opts.quarantine.count() < 0)
+    return bad(fmt::format("quarantine must be >= 0, got {} ns", opts.quarantine.count()));
+  return {};
+}
+
+namespace {
+
+using lapse_atom = caf::atom_constant<caf::atom("sv_lapse")>;
+
+// An epoch higher than every one this process gave, and (through the wall
+// clock's microseconds) than those of its earlier runs.
+uint64_t next_epoch() {
+  static std::atomic<uint64_t> last{0};
+  auto now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  auto prev = last.load();
+  uint64_t next;
+  do
+    next = std::max(prev + 1, now);
+  while (!last.compare_exchange_weak(prev, next));
+  return next;
+}
+
+// What all incarnations of one remote_child share.
+struct shared_options {
+  remote_child_options opts;
+  std::atomic<uint64_t> turns{0}; // round_robin
+};
+
+// One incarnation.
+struct stub : std::enable_shared_from_this<stub> {
+  stub(caf::event_based_actor* s, context& c, std::shared_ptr<shared_options> sh)
+    : self(s), ctx(c), shared(std::move(sh)), opts(shared->opts), log(get_logger(c)),
+      use(s->system()), desk(use.desk()), epoch(next_epoch()) {}
+
+  caf::event_based_actor* self;
+  context& ctx; // valid for the actor's life
+  std::shared_ptr<shared_options> shared;
+  const remote_child_options& opts;
+  logger log;
+  detail::desk_use use; // keeps the desk while this stub lives
+  caf::actor desk;
+  uint64_t epoch;
+  caf::actor agent;
+  std::string node;
+  caf::actor child;
+  bool lost = false;     // the node was lost: waiting for the lease to lapse
+  bool stopping = false; // a stop request arrived
+  caf::error stop_reason;
+
+  std::string key() const { return opts.key.empty() ? ctx.dn() : opts.key; }
+
+  std::string group() const {
+    if (!opts.spread_group.empty())
+      return opts.spread_group;
+    auto dot = ctx.dn().rfind('.');
+    return dot == std::string::npos ? std::string{} : ctx.dn().substr(0, dot);
+  }
+
+  void place() {
+    auto req = std::make_shared<detail::place_request>();
+    req->opts = std::shared_ptr<const remote_child_options>(shared, &shared->opts);
+    req->group = group();
+    req->epoch = epoch;
+    req->turn = shared->turns.fetch_add(1);
+    auto me = shared_from_this();
+    self->request(desk, caf::infinite, detail::place_atom::value, detail::place_request_ptr{req})
+      .then([me](caf::actor& a, std::string& name) { me->on_placed(std::move(a), std::move(name)); },
+            [me](caf::error& err) { me->end(std::move(err)); });
+  }
+
+  void on_placed(caf::actor a, std::string name) {
+    agent = std::move(a);
+    node = std::move(name);
+    if (stopping) {
+      end(stop_reason);
+      return;
+    }
+    self->monitor<caf::message_priority::high>(agent);
+    auto me = shared_from_this();
+    self
+      ->request(agent, opts.connect_timeout + opts.lease, detail::start_atom::value, key(), epoch,
+                opts.type, opts.args, desk, int64_t{opts.lease.count()},
+                int64_t{opts.stop_grace.count()})
+      .then([me](caf::actor& c) { me->on_started(std::move(c)); },
+            [me](caf::error& err) {
+              if (err == caf::sec::request_timeout) // it may still start there
+                me->wait_for_lapse(make_error(errc::no_node_available,
+                                              fmt::format("node {} did not answer the start "
+                                                          "in time", me->node)),
+                                   true);
+              else if (!me->lost) // the agent refused: nothing runs
+                me->end(std::move(err));
+            });
+  }
+
+  void on_started(caf::actor c) {
+    child = std::move(c);
+    self->monitor<caf::message_priority::high>(child);
+    if (opts.handle)
+      opts.handle->set(child, node, epoch);
+    if (stopping) {
+      self->send_exit(child, stop_reason);
+      return;
+    }
+    log.info("runs on {} (epoch {})", node, epoch);
+    signal(ctx, signal_type::healthy);
+  }
+
+  void on_down(const caf::down_msg& msg) {
+    auto unreachable = is(msg.reason, caf::exit_reason::remote_link_unreachable);
+    if (child && msg.source == child.address()) {
+      if (!unreachable) {
+        child = nullptr;
+        end(stopping ? stop_reason : msg.reason); // the child's own end
+      } else {
+        node_lost();
+      }
+    } else if (agent && msg.source == agent.address() && unreachable) {
+      node_lost();
+    } // the agent stopped by itself: it stops the child, whose end follows
+  }
+
+  // The connection to the node is gone: the child may still run there.
+  void node_lost() {
+    auto why = make_error(errc::node_lost, fmt::format("the connection to node {} was lost", node));
+    if (opts.when_lost == on_node_lost::immediate) {
+      log.warning("node {} lost: failing over at once (epoch {} may still run there)", node, epoch);
+      release(true);
+      end(std::move(why));
+      return;
+    }
+    wait_for_lapse(std::move(why), true);
+  }
+
+  // The child may run without this stub knowing (its node is cut off, or
+  // the start's answer never came): end with `why` only once the desk says
+  // its lease surely lapsed there.
+  void wait_for_lapse(caf::error why, bool node_failed) {
+    if (lost)
+      return;
+    lost = true;
+    lost_reason = std::move(why);
+    released = true;
+    auto me = shared_from_this();
+    self->request(desk, caf::infinite, detail::release_atom::value, epoch, node_failed)
+      .then([me](int64_t safe_ns) {
+        auto wait = std::chrono::nanoseconds{
+          safe_ns - detail::steady_ns(std::chrono::steady_clock::now())};
+        wait = std::max(wait, std::chrono::nanoseconds{0});
+        me->log.warning("{}: epoch {} is surely stopped on {} in {} ms",
+                        render(me->lost_reason), me->epoch, me->node, wait.count() / 1000000);
+        me->self->delayed_send(me->self, wait, lapse_atom::value);
+      });
+  }
+
+  void on_lapse() { end(stopping ? stop_reason : lost_reason); }
+
+  void release(bool node_failed) {
+    released = true;
+    caf::anon_send(desk, detail::release_atom::value, epoch, node_failed);
+  }
+
+  void on_stop_request(caf::exit_msg& msg) {
+    if (!msg.reason || stopping)
+      return;
+    stopping = true;
+    stop_reason = std::move(msg.reason);
+    if (lost)
+      return; // ends when the lease lapsed
+    if (child)
+      self->send_exit(child, stop_reason); // ends when the child did
+    else if (!agent)
+      end(stop_reason); // still placing: ends when placed (see on_placed)
+  }
+
+  bool released = false; // the desk was told the epoch is over
+  caf::error lost_reason; // the end once the lease lapsed
+
+  void end(caf::error reason) {
+    self->quit(std::move(reason));
+  }
+
+  // Any end of the actor (also a kill): the desk forgets the epoch, a child
+  // still known is asked to stop.
+  void cleanup() {
+    if (!released)
+      release(false);
+    if (child && !lost)
+      caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
+    if (opts.handle)
+      opts.handle->clear(epoch);
+  }
+};
+
+} // namespace
+
+runnable remote_child(remote_child_options opts) {
+  name_category();
+  if (auto err = validate(opts))
+    throw std::invalid_argument(supervise::detail_of(err));
+  auto shared = std::make_shared<shared_options>();
+  shared->opts = std::move(opts);
+  return runnable::event_based([shared](caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    auto st = std::make_shared<stub>(self, ctx, shared);
+    self->attach_functor([st] { st->cleanup(); });
+    self->set_down_handler([st](caf::down_msg& msg) { st->on_down(msg); });
+    self->set_exit_handler([st](caf::exit_msg& msg) { st->on_stop_request(msg); });
+    st->place();
+    return {[st](lapse_atom) { st->on_lapse(); }};
+  });
+}
+
+} // namespace supervise::actors
