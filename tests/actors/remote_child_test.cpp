@@ -9,6 +9,9 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
+
+#include <stdlib.h>
 
 #include "actors_support.hpp"
 #include "supervise/actors/command.hpp"
@@ -169,6 +172,183 @@ BOOST_AUTO_TEST_CASE(an_agent_restart_stops_its_children_and_they_start_again) {
   BOOST_CHECK(logs.wait("root", "its node agent stopped"));
   BOOST_REQUIRE(h->wait_starts(2, 10s)); // the agent restarted on its port
   BOOST_CHECK_EQUAL(ask(sup_sys, *h->actor()), 42);
+  sup.stop();
+  sup.wait();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// Effects of "effector" children: (epoch, CLOCK_MONOTONIC ns) lines.
+struct effect_log {
+  std::string path;
+
+  effect_log() {
+    char name[] = "/tmp/supervise-effects-XXXXXX";
+    auto fd = mkstemp(name);
+    BOOST_REQUIRE(fd >= 0);
+    ::close(fd);
+    path = name;
+  }
+  ~effect_log() { std::remove(path.c_str()); }
+
+  std::map<uint64_t, std::vector<int64_t>> read() const {
+    std::map<uint64_t, std::vector<int64_t>> out;
+    std::ifstream in{path};
+    uint64_t epoch;
+    int64_t t;
+    while (in >> epoch >> t)
+      out[epoch].push_back(t);
+    return out;
+  }
+
+  /// Waits (bounded, polling the file) until `epoch` has at least n effects.
+  bool wait_effects(uint64_t epoch, size_t n, std::chrono::milliseconds bound = 10s) const {
+    auto until = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < until) {
+      if (read()[epoch].size() >= n)
+        return true;
+      std::this_thread::sleep_for(5ms); // ok-sleep: polling a file another process writes
+    }
+    return false;
+  }
+
+  /// Pairs of epochs whose effects interleave in time (none is the promise).
+  std::vector<std::pair<uint64_t, uint64_t>> overlaps() const {
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    auto xs = read();
+    for (auto a = xs.begin(); a != xs.end(); ++a)
+      for (auto b = std::next(a); b != xs.end(); ++b)
+        if (*std::max_element(a->second.begin(), a->second.end())
+            >= *std::min_element(b->second.begin(), b->second.end()))
+          out.emplace_back(a->first, b->first);
+    return out;
+  }
+};
+
+/// Two node processes (supervise-actors-node, each a command of a local
+/// launcher tree) and a supervisor system; plain BASP with heartbeats
+/// 100 ms / 500 ms on every side.
+struct two_nodes_fixture : recording {
+  plain_config launcher_cfg;
+  caf::actor_system launcher_sys{launcher_cfg};
+  plain_config sup_cfg;
+  caf::actor_system sup_sys{sup_cfg};
+  uint16_t port1 = free_port();
+  uint16_t port2 = free_port();
+  std::shared_ptr<command_control> n1 = std::make_shared<command_control>();
+  std::shared_ptr<command_control> n2 = std::make_shared<command_control>();
+  std::optional<tree> launcher;
+  effect_log effects;
+
+  static command_options node_process(uint16_t port, std::shared_ptr<command_control> ctl) {
+    command_options c;
+    c.argv = {SUPERVISE_ACTORS_NODE, std::to_string(port), "insecure"};
+    c.ready_line = "listening";
+    c.grace = 2s;
+    c.control = std::move(ctl);
+    return c;
+  }
+
+  two_nodes_fixture() {
+    launcher.emplace(launcher_sys, [this](caf::event_based_actor*, context& ctx) -> caf::behavior {
+      run(ctx, "n1", command(node_process(port1, n1)));
+      run(ctx, "n2", command(node_process(port2, n2)));
+      signal(ctx, signal_type::healthy);
+      signal(ctx, signal_type::done);
+      return {};
+    }, options());
+    BOOST_REQUIRE(rec.wait("root.n1", node_state::healthy, 1, 20s));
+    BOOST_REQUIRE(rec.wait("root.n2", node_state::healthy, 1, 20s));
+  }
+
+  ~two_nodes_fixture() {
+    n1->signal(SIGCONT);
+    launcher->stop();
+    launcher->wait();
+  }
+
+  remote_child_options effector(std::shared_ptr<remote_placement> h) {
+    remote_child_options o;
+    o.type = "effector";
+    o.args = caf::make_message(effects.path);
+    o.nodes = {{"n1", "127.0.0.1", port1}, {"n2", "127.0.0.1", port2}};
+    o.insecure = true;
+    o.handle = std::move(h);
+    return o;
+  }
+};
+
+using steady = std::chrono::steady_clock;
+
+double ms_since(steady::time_point t) {
+  return std::chrono::duration<double, std::milli>(steady::now() - t).count();
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(remote_child_failover, two_nodes_fixture)
+
+BOOST_AUTO_TEST_CASE(a_killed_node_s_child_resumes_on_the_next_node_after_its_lease) {
+  auto h = std::make_shared<remote_placement>();
+  tree sup{sup_sys, one_child("svc", remote_child(effector(h))), options()};
+  BOOST_REQUIRE(h->wait_starts(1, 10s));
+  BOOST_CHECK_EQUAL(h->node(), "n1");
+  auto first = h->epoch();
+  BOOST_REQUIRE(effects.wait_effects(first, 3));
+  auto killed = steady::now();
+  BOOST_CHECK(!n1->signal(SIGKILL));
+  BOOST_REQUIRE(h->wait_starts(2, 10s));
+  auto failover = ms_since(killed);
+  BOOST_CHECK_EQUAL(h->node(), "n2"); // n1 is quarantined (and was down)
+  BOOST_CHECK(logs.wait("root", "node_lost"));
+  BOOST_REQUIRE(effects.wait_effects(h->epoch(), 3));
+  BOOST_CHECK(effects.overlaps().empty());
+  // Lost at once (the socket closed), then the lease: L(1 + 1e-3) + 50 ms.
+  BOOST_TEST_MESSAGE("kill -9 -> running on n2: " << failover << " ms");
+  BOOST_CHECK_LT(failover, 2000.0);
+  sup.stop();
+  BOOST_CHECK(!sup.wait());
+}
+
+BOOST_AUTO_TEST_CASE(a_paused_node_fences_its_child_before_the_next_incarnation_runs) {
+  auto h = std::make_shared<remote_placement>();
+  tree sup{sup_sys, one_child("svc", remote_child(effector(h))), options()};
+  BOOST_REQUIRE(h->wait_starts(1, 10s));
+  auto first = h->epoch();
+  BOOST_REQUIRE(effects.wait_effects(first, 3));
+  auto paused = steady::now();
+  BOOST_CHECK(!n1->signal(SIGSTOP)); // hung: its socket stays open
+  BOOST_REQUIRE(h->wait_starts(2, 10s));
+  auto failover = ms_since(paused);
+  BOOST_CHECK_EQUAL(h->node(), "n2");
+  BOOST_REQUIRE(effects.wait_effects(h->epoch(), 3));
+  BOOST_CHECK(!n1->signal(SIGCONT)); // it resumes, its lease long lapsed
+  BOOST_CHECK(logs.wait("root.n1", "its lease lapsed")
+              || logs.wait("root.n1", "connection to its supervisor was lost"));
+  BOOST_REQUIRE(effects.wait_effects(h->epoch(), 10));
+  BOOST_CHECK(effects.overlaps().empty());
+  BOOST_TEST_MESSAGE("SIGSTOP -> running on n2: " << failover << " ms");
+  BOOST_CHECK_LT(failover, 3000.0); // detection 500 ms + lease 500 ms + grace
+  BOOST_CHECK_GT(failover, 500.0);  // never before the lease could lapse
+  sup.stop();
+  BOOST_CHECK(!sup.wait());
+}
+
+BOOST_AUTO_TEST_CASE(immediate_fails_over_at_once) {
+  auto h = std::make_shared<remote_placement>();
+  auto o = effector(h);
+  o.when_lost = on_node_lost::immediate;
+  tree sup{sup_sys, one_child("svc", remote_child(o)), options()};
+  BOOST_REQUIRE(h->wait_starts(1, 10s));
+  auto killed = steady::now();
+  BOOST_CHECK(!n1->signal(SIGKILL));
+  BOOST_REQUIRE(h->wait_starts(2, 10s));
+  auto failover = ms_since(killed);
+  BOOST_CHECK_EQUAL(h->node(), "n2");
+  BOOST_TEST_MESSAGE("kill -9 -> running on n2, immediate: " << failover << " ms");
+  BOOST_CHECK_LT(failover, 400.0); // well below the lease
   sup.stop();
   sup.wait();
 }

@@ -31,6 +31,34 @@ struct held {
   bool granted = false; // a grant listed it: the agent may run it
 };
 
+// What placement remembers of a node across desks: a desk quits when its
+// last stub ends (between a stub and its restart, say), the next desk of the
+// same system finds the quarantine and the load here. Shared by successive
+// desks, hence the lock.
+struct node_health {
+  clock::time_point quarantined_until{};
+  uint64_t load = 0; // children its agent last reported
+};
+
+struct health_table {
+  std::mutex mtx;
+  std::map<std::string, node_health> by_node; // by "host:port"
+
+  node_health get(const std::string& key) {
+    std::lock_guard<std::mutex> guard{mtx};
+    return by_node[key];
+  }
+  void quarantine(const std::string& key, clock::time_point until) {
+    std::lock_guard<std::mutex> guard{mtx};
+    auto& h = by_node[key];
+    h.quarantined_until = std::max(h.quarantined_until, until);
+  }
+  void set_load(const std::string& key, uint64_t load) {
+    std::lock_guard<std::mutex> guard{mtx};
+    by_node[key].load = load;
+  }
+};
+
 // One agent endpoint (host:port), as the candidates of any stub name it.
 struct node_entry {
   std::string name;
@@ -39,15 +67,14 @@ struct node_entry {
   caf::actor agent;         // while connected
   bool connecting = false;  // a connect is in flight
   std::vector<std::function<void(const caf::error&)>> waiting; // for that connect
-  clock::time_point quarantined_until{};
   std::chrono::nanoseconds quarantine{};
-  uint64_t load = 0;        // children its agent last reported
   clock::time_point last_grant{}; // when the last grant went out to it
   std::map<uint64_t, held> epochs;
 };
 
 struct desk_state {
   caf::event_based_actor* self;
+  std::shared_ptr<health_table> health;
   std::map<std::string, node_entry> nodes;            // by "host:port"
   std::unordered_map<uint64_t, std::string> node_of;  // epoch -> node key
   std::map<caf::actor_addr, std::string> node_of_agent;
@@ -79,8 +106,8 @@ struct desk_state {
     std::vector<candidate_state> cs;
     for (size_t i = 0; i < opts.nodes.size(); ++i) {
       auto& e = entry(opts.nodes[i]);
-      cs.push_back({tried.count(i) > 0, now < e.quarantined_until, e.load,
-                    members(e, req->group)});
+      auto h = health->get(key_of(opts.nodes[i]));
+      cs.push_back({tried.count(i) > 0, now < h.quarantined_until, h.load, members(e, req->group)});
     }
     auto pick = choose_node(opts.policy, cs, req->turn);
     if (!pick) {
@@ -135,8 +162,7 @@ struct desk_state {
           connected(key, {});
         },
         [this, key](caf::error& err) {
-          auto& e = nodes[key];
-          e.quarantined_until = clock::now() + e.quarantine;
+          health->quarantine(key, clock::now() + nodes[key].quarantine);
           connected(key, err);
         });
   }
@@ -164,7 +190,7 @@ struct desk_state {
     auto& e = nodes[i->second];
     if (e.agent.address() == who) {
       e.agent = nullptr;
-      e.quarantined_until = clock::now() + e.quarantine;
+      health->quarantine(i->second, clock::now() + e.quarantine);
     }
     node_of_agent.erase(i);
   }
@@ -179,7 +205,7 @@ struct desk_state {
     if (i == node_of_agent.end())
       return current;
     auto& e = nodes[i->second];
-    e.load = load;
+    health->set_load(i->second, load);
     e.last_grant = clock::now();
     for (auto& [epoch, h] : e.epochs) {
       h.granted = true;
@@ -195,7 +221,8 @@ struct desk_state {
     auto i = node_of.find(epoch);
     if (i == node_of.end())
       return steady_ns(now);
-    auto& e = nodes[i->second];
+    auto i_key = i->second;
+    auto& e = nodes[i_key];
     node_of.erase(i);
     auto h = e.epochs.find(epoch);
     auto safe = now;
@@ -205,14 +232,15 @@ struct desk_state {
       e.epochs.erase(h);
     }
     if (lost)
-      e.quarantined_until = std::max(e.quarantined_until, now + e.quarantine);
+      health->quarantine(i_key, now + e.quarantine);
     return steady_ns(safe);
   }
 };
 
-caf::behavior desk_behavior(caf::event_based_actor* self) {
+caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<health_table> health) {
   auto st = std::make_shared<desk_state>();
   st->self = self;
+  st->health = std::move(health);
   self->set_down_handler([st](caf::down_msg& msg) { st->agent_down(msg.source); });
   return {
     [st](place_atom, place_request_ptr& req) -> caf::result<caf::actor, std::string> {
@@ -232,15 +260,17 @@ caf::behavior desk_behavior(caf::event_based_actor* self) {
 
 namespace {
 
-// The desk of each system and how many stubs use it.
+// The desk of each system (by node id: a later system at the same address
+// is another), how many stubs use it, and its nodes' health.
 struct desk_slot {
   caf::actor desk;
   size_t users = 0;
+  std::shared_ptr<health_table> health = std::make_shared<health_table>();
 };
 
 std::mutex slots_mtx;
-std::map<caf::actor_system*, desk_slot>& slots() {
-  static std::map<caf::actor_system*, desk_slot> xs;
+std::map<caf::node_id, desk_slot>& slots() {
+  static std::map<caf::node_id, desk_slot> xs;
   return xs;
 }
 
@@ -248,20 +278,20 @@ std::map<caf::actor_system*, desk_slot>& slots() {
 
 desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
   std::lock_guard<std::mutex> guard{slots_mtx};
-  auto& slot = slots()[&sys];
+  auto& slot = slots()[sys.node()];
   if (!slot.desk)
-    slot.desk = sys.spawn<caf::hidden>(desk_behavior);
+    slot.desk = sys.spawn<caf::hidden>(desk_behavior, slot.health);
   ++slot.users;
   desk_ = slot.desk;
 }
 
 desk_use::~desk_use() {
   std::lock_guard<std::mutex> guard{slots_mtx};
-  auto i = slots().find(&sys_);
+  auto i = slots().find(sys_.node());
   if (i == slots().end() || --i->second.users > 0)
     return;
   caf::anon_send_exit(i->second.desk, caf::exit_reason::user_shutdown);
-  slots().erase(i);
+  i->second.desk = nullptr; // the health stays for the next desk
 }
 
 } // namespace supervise::actors::detail
