@@ -95,7 +95,7 @@ caf::error validate(const remote_child_options& opts) {
         return bad(fmt::format("nodes[{}]: name \"{}\" is listed twice", i, n.name));
   }
   if (opts.lease < milliseconds(100))
-    return bad(fmt::format("lease {} ms must be >= 100 ms", opts.lease / milliseconds(1)));
+    return bad(fmt::format("lease must be >= 100 ms, got {} ns", opts.lease.count()));
   if (opts.stop_grace.count() < 0)
     return bad(fmt::format("stop_grace must be >= 0, got {} ns", opts.stop_grace.count()));
   if (opts.connect_timeout.count() <= 0)
@@ -127,7 +127,7 @@ uint64_t next_epoch() {
 // What all incarnations of one remote_child share.
 struct shared_options {
   remote_child_options opts;
-  std::atomic<uint64_t> turns{0}; // round_robin
+  std::atomic<uint64_t> next{0}; // round_robin: the candidate after the last one taken
 };
 
 // One incarnation.
@@ -165,7 +165,7 @@ struct stub : std::enable_shared_from_this<stub> {
     req->opts = std::shared_ptr<const remote_child_options>(shared, &shared->opts);
     req->group = group();
     req->epoch = epoch;
-    req->turn = shared->turns.fetch_add(1);
+    req->turn = shared->next.load();
     auto me = shared_from_this();
     self->request(desk, caf::infinite, detail::place_atom::value, detail::place_request_ptr{req})
       .then([me](caf::actor& a, std::string& name) { me->on_placed(std::move(a), std::move(name)); },
@@ -175,6 +175,9 @@ struct stub : std::enable_shared_from_this<stub> {
   void on_placed(caf::actor a, std::string name) {
     agent = std::move(a);
     node = std::move(name);
+    for (size_t i = 0; i < opts.nodes.size(); ++i)
+      if (opts.nodes[i].name == node)
+        shared->next = i + 1;
     if (stopping) {
       end(stop_reason);
       return;
@@ -207,6 +210,7 @@ struct stub : std::enable_shared_from_this<stub> {
       return;
     }
     log.info("runs on {} (epoch {})", node, epoch);
+    set_location(ctx, fmt::format("{} epoch {}", node, epoch));
     signal(ctx, signal_type::healthy);
   }
 

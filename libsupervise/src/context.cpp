@@ -1,11 +1,13 @@
 #include "supervise/context.hpp"
 
+#include <caf/actor_control_block.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
 #include "context_access.hpp"
 #include "incarnation.hpp"
 #include "name.hpp"
+#include "name_table.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise {
@@ -111,6 +113,22 @@ logger get_logger(const context& ctx) {
   if (inc.exited) // tagged with its incarnation, never the live node's name
     return logger{inc.dn + "#" + std::to_string(inc.number), inc.sink()};
   return logger{inc.dn, inc.sink()};
+}
+
+caf::error set_location(context& ctx, std::string where) {
+  auto& inc = detail::context_access::impl(ctx);
+  {
+    std::lock_guard<std::mutex> guard{inc.mtx};
+    if (inc.exited)
+      return make_error(errc::stale_context, inc.dn);
+  }
+  auto engine = caf::actor_cast<caf::strong_actor_ptr>(inc.env->engine);
+  if (!engine)
+    return make_error(errc::not_running, inc.dn);
+  auto table = detail::name_table::of(*engine->home_system);
+  std::lock_guard<std::mutex> guard{table->mtx};
+  table->locations[inc.dn] = std::move(where);
+  return {};
 }
 
 caf::expected<logger> sub_logger(context& ctx, const std::string& name) {

@@ -53,10 +53,19 @@ public:
 
   std::mutex mtx;
   std::unordered_map<std::string, row> rows;                         // guarded by mtx
+  // Where the current incarnation of a DN runs, when not here (remote
+  // children only: most DNs have none). Guarded by mtx.
+  std::unordered_map<std::string, std::string> locations;
   std::unordered_map<std::string, std::vector<caf::actor>> watchers; // guarded by mtx
 
   /// Sends (name_changed_atom, dn, actor) to the watchers of dn; mtx held.
   void notify_locked(const std::string& dn, const caf::actor& actor);
+
+  /// The incarnation of dn ended: it runs nowhere now; mtx held.
+  void forget_location_locked(const std::string& dn) {
+    if (!locations.empty())
+      locations.erase(dn);
+  }
 
 private:
   uint64_t next_seq_ = 1;

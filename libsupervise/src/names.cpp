@@ -120,6 +120,7 @@ void name_table::state(const std::string& dn, const void* owner, node_state s, b
   i->second.state = s;
   if (exited && i->second.actor) {
     i->second.actor = nullptr;
+    forget_location_locked(dn);
     notify_locked(dn, nullptr);
   }
 }
@@ -130,6 +131,7 @@ void name_table::down(const std::string& dn, const void* owner) {
   if (i == rows.end() || i->second.owner != owner || !i->second.actor)
     return;
   i->second.actor = nullptr;
+  forget_location_locked(dn);
   notify_locked(dn, nullptr);
 }
 
@@ -145,6 +147,7 @@ void name_table::erase(const std::string& dn, const void* owner) {
     return;
   bool had_actor = static_cast<bool>(i->second.actor);
   rows.erase(i);
+  forget_location_locked(dn);
   if (had_actor)
     notify_locked(dn, nullptr);
 }
@@ -187,6 +190,7 @@ std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_
   struct item {
     std::string dn;
     detail::name_table::row row;
+    std::string location;
   };
   std::vector<item> items;
   {
@@ -194,8 +198,10 @@ std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_
     std::lock_guard<std::mutex> guard{t->mtx};
     auto prefix = root_dn + ".";
     for (auto& [dn, row] : t->rows)
-      if (dn == root_dn || dn.compare(0, prefix.size(), prefix) == 0)
-        items.push_back({dn, row});
+      if (dn == root_dn || dn.compare(0, prefix.size(), prefix) == 0) {
+        auto l = t->locations.find(dn);
+        items.push_back({dn, row, l == t->locations.end() ? std::string{} : l->second});
+      }
   }
   // Depth-first, siblings in start (registration) order: sort by the path of
   // sequence numbers from the root down.
@@ -235,6 +241,7 @@ std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_
       n.uptime = now - x.row.since;
       n.actor = x.row.actor.id();
     }
+    n.location = std::move(x.location);
     out.push_back(std::move(n));
   }
   return out;
@@ -256,8 +263,9 @@ std::string render_text(const std::vector<node_info>& nodes) {
     auto up = n.actor ? fmt::format("{:.1f}s", std::chrono::duration<double>(n.uptime).count())
                       : std::string{"-"};
     auto actor = n.actor ? fmt::format("#{}", n.actor) : std::string{"-"};
-    out += fmt::format("{:<24} {:<8}  restarts={:<4} up={:<8} actor={}\n", name,
-                       to_string(n.state), n.restarts, up, actor);
+    out += fmt::format("{:<24} {:<8}  restarts={:<4} up={:<8} actor={}{}\n", name,
+                       to_string(n.state), n.restarts, up, actor,
+                       n.location.empty() ? std::string{} : "  at " + n.location);
   }
   return out;
 }
@@ -275,8 +283,10 @@ std::string render_dot(const std::vector<node_info>& nodes) {
   };
   std::string out = "digraph supervision {\n  node [shape=box, style=filled];\n";
   for (auto& n : nodes)
-    out += fmt::format("  \"{}\" [label=\"{}\\n{} r={}\", fillcolor={}];\n", n.dn,
-                       last_name(n.dn), to_string(n.state), n.restarts, color(n.state));
+    out += fmt::format("  \"{}\" [label=\"{}\\n{} r={}{}\", fillcolor={}];\n", n.dn,
+                       last_name(n.dn), to_string(n.state), n.restarts,
+                       n.location.empty() ? std::string{} : "\\nat " + n.location,
+                       color(n.state));
   for (auto& n : nodes) {
     auto dot = n.dn.rfind('.');
     if (dot == std::string::npos || n.depth == 0)

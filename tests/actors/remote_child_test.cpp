@@ -20,6 +20,7 @@
 #include "supervise/actors/lease_token.hpp"
 #include "supervise/actors/node_agent.hpp"
 #include "supervise/actors/remote_child.hpp"
+#include "supervise/names.hpp"
 
 using namespace std::chrono_literals;
 using namespace supervise;
@@ -106,6 +107,11 @@ BOOST_AUTO_TEST_CASE(a_remote_child_runs_on_its_node_and_answers_directly) {
   BOOST_CHECK_EQUAL(epoch, h->epoch());
   BOOST_CHECK(valid);
   BOOST_CHECK(logs.wait("root.svc", "runs on n1 (epoch " + std::to_string(epoch) + ")"));
+  auto nodes = snapshot(sup_sys, "root");
+  BOOST_REQUIRE_EQUAL(nodes.size(), 2u);
+  BOOST_CHECK_EQUAL(nodes[1].location, "n1 epoch " + std::to_string(epoch));
+  BOOST_CHECK(render_text(nodes).find("at n1 epoch " + std::to_string(epoch)) != std::string::npos);
+  BOOST_CHECK(nodes[0].location.empty()); // a local node
   sup.stop();
   BOOST_CHECK(!sup.wait());
   BOOST_CHECK(rec.wait("root.svc", node_state::canceled));

@@ -20,7 +20,8 @@ struct candidate_state {
 };
 
 /// The index of the candidate to start on, or none when every candidate was
-/// tried. `turn` counts the starts of one remote_child (round_robin).
+/// tried. `turn`: where round_robin starts looking (modulo the count): the
+/// index after the candidate the last start took.
 /// Candidates are in priority order; ties go to the earlier one.
 inline std::optional<size_t> choose_node(placement policy, const std::vector<candidate_state>& c,
                                          uint64_t turn) {

@@ -45,6 +45,12 @@ caf::error run(context& ctx, std::string name, runnable r);
 /// twice), stale_context.
 caf::error signal(context& ctx, signal_type s);
 
+/// Says where the node's work runs when not in this process (a remote
+/// child says "n1 epoch 17"): snapshots show it as node_info::location
+/// (names.hpp) until this incarnation exits. Any thread. Errors:
+/// stale_context, not_running (the node's engine is gone).
+caf::error set_location(context& ctx, std::string where);
+
 /// The logger named by the node's DN. Through a stale context (its
 /// incarnation exited) it is named "<dn>#<n>", n the incarnation (1 for the
 /// first run): its lines never pass for the live node's. Any thread.

@@ -54,6 +54,10 @@ struct node_info {
   uint64_t restarts = 0;      ///< incarnations started after the first
   std::chrono::nanoseconds uptime{0}; ///< of the current incarnation (0 if none)
   caf::actor_id actor = 0;    ///< of the current incarnation (0 if none)
+  /// Where the current incarnation runs when not in this process, as its
+  /// runnable said (set_location, context.hpp), e.g. "n1 epoch 17"; "" for
+  /// a local node.
+  std::string location;
 };
 
 /// The subtree at `root_dn` (itself first), depth-first, children in start
@@ -61,9 +65,10 @@ struct node_info {
 /// actor system's clock (the manual clock in tests).
 std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_dn);
 
-/// An indented text tree, one line per node:
+/// An indented text tree, one line per node (a location last):
 ///   root                 HEALTHY  restarts=0  up=12.0s  actor=#7
 ///     db                 DEAD     restarts=3  up=-      actor=-
+///     cache              HEALTHY  restarts=1  up=3.2s   actor=#9  at n2 epoch 17
 std::string render_text(const std::vector<node_info>& nodes);
 
 /// The same as a Graphviz DOT digraph (nodes labelled with name and state,
