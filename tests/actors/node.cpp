@@ -1,63 +1,61 @@
 // supervise-actors-node — a worker node for the distribution tests: a local
-// tree running a node_agent on 127.0.0.1:<port> that allows two types:
-//   "doubler" (no arguments): answers x with 2x, and get_atom with its
-//             (epoch, lease valid) from lease_of();
-//   "effector" (a file path): every 2 ms, while its lease is valid, appends
-//             "<epoch> <CLOCK_MONOTONIC ns>" to the file — the effects the
-//             tests check never overlap between incarnations.
+// tree running a node_agent on 127.0.0.1:<port> that allows the types of
+// remote_types.hpp ("doubler", "effector").
 // Usage: supervise-actors-node PORT insecure
 //        supervise-actors-node PORT tls CERT KEY CAFILE
 // Prints "listening <port>" once the agent listens; runs until killed.
+// As a supervisor instead (plain BASP): runs one remote "effector" child
+// writing to FILE on the agent at 127.0.0.1:PORT, prints "running <epoch>"
+// once it runs:
+//        supervise-actors-node supervise PORT FILE
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
 
 #include "supervise/actors/distribution.hpp"
-#include "supervise/actors/lease_token.hpp"
 #include "supervise/actors/node_agent.hpp"
+#include "supervise/actors/remote_child.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/tree.hpp"
+#include "remote_types.hpp"
 
-namespace {
 
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
-
-caf::behavior doubler(caf::event_based_actor* self) {
-  return {
-    [](int x) { return 2 * x; },
-    [self](caf::get_atom) {
-      auto lease = supervise::actors::lease_of(self);
-      return caf::make_message(lease ? lease->epoch() : uint64_t{0}, lease && lease->valid());
-    },
-  };
+// The supervisor mode (see the top of this file).
+int supervise_one(uint16_t port, std::string file) {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 2);
+  supervise::actors::distribution_options dopts;
+  dopts.insecure = true;
+  if (auto err = supervise::actors::prepare_distribution(cfg, dopts)) {
+    std::fprintf(stderr, "%s\n", supervise::render(err).c_str());
+    return 1;
+  }
+  caf::actor_system sys{cfg};
+  supervise::actors::remote_child_options o;
+  o.type = "effector";
+  o.args = caf::make_message(std::move(file));
+  o.nodes = {{"n1", "127.0.0.1", port}};
+  o.insecure = true;
+  o.handle = std::make_shared<supervise::actors::remote_placement>();
+  supervise::tree t{sys, supervise::actors::remote_child(o)};
+  if (!o.handle->wait_starts(1, std::chrono::seconds(30))) {
+    std::fprintf(stderr, "the child did not start\n");
+    std::_Exit(1);
+  }
+  std::printf("running %llu\n", static_cast<unsigned long long>(o.handle->epoch()));
+  std::fflush(stdout);
+  for (;;)
+    ::pause(); // until SIGTERM / SIGKILL
 }
-
-caf::behavior effector(caf::event_based_actor* self, std::string path) {
-  auto fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
-  self->attach_functor([fd] { ::close(fd); });
-  self->send(self, tick_atom::value);
-  return {[self, fd](tick_atom) {
-    auto lease = supervise::actors::lease_of(self);
-    if (lease && lease->valid()) {
-      auto now = std::chrono::steady_clock::now().time_since_epoch();
-      auto line = std::to_string(lease->epoch()) + " "
-                  + std::to_string(std::chrono::nanoseconds{now}.count()) + "\n";
-      if (::write(fd, line.data(), line.size()) < 0)
-        std::perror("effector write");
-    }
-    self->delayed_send(self, std::chrono::milliseconds(2), tick_atom::value);
-  }};
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string{argv[1]} == "supervise")
+    return supervise_one(static_cast<uint16_t>(std::atoi(argv[2])), argv[3]);
   if (argc < 3 || (std::string{argv[2]} == "tls" && argc != 6)) {
     std::fprintf(stderr, "usage: supervise-actors-node PORT insecure|tls CERT KEY CAFILE\n");
     return 2;
@@ -71,8 +69,7 @@ int main(int argc, char** argv) {
     cfg.set("openssl.cafile", argv[5]);
   }
   cfg.set("scheduler.max-threads", 2);
-  cfg.add_actor_type("doubler", doubler);
-  cfg.add_actor_type("effector", effector);
+  test::add_remote_types(cfg);
   if (auto err = supervise::actors::prepare_distribution(cfg, dopts)) {
     std::fprintf(stderr, "%s\n", supervise::render(err).c_str());
     return 1;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 
 #include "actors_support.hpp"
+#include "effect_log.hpp"
+#include "remote_types.hpp"
 #include "supervise/actors/command.hpp"
 #include "supervise/actors/distribution.hpp"
 #include "supervise/actors/errc.hpp"
@@ -29,33 +31,11 @@ using namespace test;
 
 namespace {
 
-caf::behavior doubler(caf::event_based_actor* self) {
-  return {
-    [](int x) { return 2 * x; },
-    [self](caf::get_atom) {
-      auto lease = lease_of(self);
-      return caf::make_message(lease ? lease->epoch() : uint64_t{0}, lease && lease->valid());
-    },
-  };
-}
-
-/// A system prepared for distribution over plain BASP, with "doubler".
-struct plain_config : caf::actor_system_config {
-  plain_config() {
-    set("scheduler.max-threads", 2);
-    add_actor_type("doubler", doubler);
-    distribution_options d;
-    d.insecure = true;
-    if (auto err = prepare_distribution(*this, d))
-      throw std::runtime_error(render(err));
-  }
-};
-
 /// A worker system running a node agent, and a supervisor system.
 struct cluster_fixture : recording {
-  plain_config worker_cfg;
+  plain_node_config worker_cfg;
   caf::actor_system worker_sys{worker_cfg};
-  plain_config sup_cfg;
+  plain_node_config sup_cfg;
   caf::actor_system sup_sys{sup_cfg};
   std::shared_ptr<published_endpoint> ep = std::make_shared<published_endpoint>();
   std::optional<tree> worker;
@@ -186,60 +166,13 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 
-/// Effects of "effector" children: (epoch, CLOCK_MONOTONIC ns) lines.
-struct effect_log {
-  std::string path;
-
-  effect_log() {
-    char name[] = "/tmp/supervise-effects-XXXXXX";
-    auto fd = mkstemp(name);
-    BOOST_REQUIRE(fd >= 0);
-    ::close(fd);
-    path = name;
-  }
-  ~effect_log() { std::remove(path.c_str()); }
-
-  std::map<uint64_t, std::vector<int64_t>> read() const {
-    std::map<uint64_t, std::vector<int64_t>> out;
-    std::ifstream in{path};
-    uint64_t epoch;
-    int64_t t;
-    while (in >> epoch >> t)
-      out[epoch].push_back(t);
-    return out;
-  }
-
-  /// Waits (bounded, polling the file) until `epoch` has at least n effects.
-  bool wait_effects(uint64_t epoch, size_t n, std::chrono::milliseconds bound = 10s) const {
-    auto until = std::chrono::steady_clock::now() + bound;
-    while (std::chrono::steady_clock::now() < until) {
-      if (read()[epoch].size() >= n)
-        return true;
-      std::this_thread::sleep_for(5ms); // ok-sleep: polling a file another process writes
-    }
-    return false;
-  }
-
-  /// Pairs of epochs whose effects interleave in time (none is the promise).
-  std::vector<std::pair<uint64_t, uint64_t>> overlaps() const {
-    std::vector<std::pair<uint64_t, uint64_t>> out;
-    auto xs = read();
-    for (auto a = xs.begin(); a != xs.end(); ++a)
-      for (auto b = std::next(a); b != xs.end(); ++b)
-        if (*std::max_element(a->second.begin(), a->second.end())
-            >= *std::min_element(b->second.begin(), b->second.end()))
-          out.emplace_back(a->first, b->first);
-    return out;
-  }
-};
-
 /// Two node processes (supervise-actors-node, each a command of a local
 /// launcher tree) and a supervisor system; plain BASP with heartbeats
 /// 100 ms / 500 ms on every side.
 struct two_nodes_fixture : recording {
-  plain_config launcher_cfg;
+  plain_node_config launcher_cfg;
   caf::actor_system launcher_sys{launcher_cfg};
-  plain_config sup_cfg;
+  plain_node_config sup_cfg;
   caf::actor_system sup_sys{sup_cfg};
   uint16_t port1 = free_port();
   uint16_t port2 = free_port();

@@ -1,0 +1,131 @@
+// What a node agent refuses and how it fences on its own: a start of an
+// epoch older than one it has seen, a blocking actor type, and the children
+// of a supervisor process that stopped answering (SIGSTOP): their leases
+// lapse and they stop within the lease, with nobody telling them.
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+
+#include "actors_support.hpp"
+#include "detail/protocol.hpp"
+#include "effect_log.hpp"
+#include "remote_types.hpp"
+#include "supervise/actors/command.hpp"
+#include "supervise/actors/errc.hpp"
+#include "supervise/actors/node_agent.hpp"
+
+using namespace std::chrono_literals;
+using namespace supervise;
+using namespace supervise::actors;
+using namespace test;
+namespace proto = supervise::actors::detail;
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// Ends by itself: CAF cannot kill a blocking actor.
+void sleeper(caf::blocking_actor* self) {
+  self->receive([](int) {}, caf::after(std::chrono::milliseconds(50)) >> [] {});
+}
+
+struct sleeper_config : plain_node_config {
+  sleeper_config() { add_actor_type("sleeper", sleeper); }
+};
+
+/// A node agent in this process (allowing doubler, effector, sleeper).
+struct agent_fixture : recording {
+  sleeper_config cfg;
+  caf::actor_system sys{cfg};
+  std::shared_ptr<published_endpoint> ep = std::make_shared<published_endpoint>();
+  std::optional<tree> worker;
+
+  agent_fixture() {
+    node_agent_options a;
+    a.allow = {"doubler", "effector", "sleeper"};
+    a.insecure = true;
+    a.endpoint = ep;
+    worker.emplace(sys, one_child("agent", node_agent(a)), options());
+    BOOST_REQUIRE(rec.wait("root.agent", node_state::healthy));
+  }
+};
+
+// A lease desk that confirms every epoch in `granted`.
+caf::behavior granting_desk(std::vector<uint64_t> granted) {
+  return {[granted](proto::renew_atom, uint64_t seq, uint64_t) {
+    return caf::make_message(proto::grant_atom::value, seq, granted);
+  }};
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(node_agent_fencing, agent_fixture)
+
+BOOST_AUTO_TEST_CASE(a_start_of_an_older_epoch_is_refused_as_stale) {
+  auto desk = sys.spawn(granting_desk, std::vector<uint64_t>{10});
+  caf::scoped_actor self{sys};
+  auto start = [&](uint64_t epoch) {
+    caf::error out;
+    self
+      ->request(ep->actor(), 5s, proto::start_atom::value, std::string{"k"}, epoch,
+                std::string{"doubler"}, caf::make_message(), desk, int64_t{500'000'000},
+                int64_t{50'000'000})
+      .receive([&](caf::actor&) {}, [&](caf::error& err) { out = err; });
+    return out;
+  };
+  BOOST_CHECK(!start(10)); // confirmed by the desk: runs
+  auto old = start(9);
+  BOOST_CHECK(old == errc::stale_epoch);
+  BOOST_CHECK_EQUAL(detail_of(old), "key k: epoch 9 is not newer than 10");
+  BOOST_CHECK(start(10) == errc::stale_epoch); // the same epoch twice, too
+  auto unconfirmed = start(11); // the desk does not list it
+  BOOST_CHECK(unconfirmed == errc::lease_expired);
+  BOOST_CHECK_EQUAL(detail_of(unconfirmed), "key k: epoch 11 was not confirmed by its supervisor");
+  caf::anon_send_exit(desk, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(a_blocking_actor_type_is_refused_naming_it) {
+  auto desk = sys.spawn(granting_desk, std::vector<uint64_t>{1});
+  caf::scoped_actor self{sys};
+  caf::error out;
+  self
+    ->request(ep->actor(), 5s, proto::start_atom::value, std::string{"k"}, uint64_t{1},
+              std::string{"sleeper"}, caf::make_message(), desk, int64_t{500'000'000},
+              int64_t{50'000'000})
+    .receive([&](caf::actor&) {}, [&](caf::error& err) { out = err; });
+  BOOST_CHECK(out == actors_errc::refused);
+  BOOST_CHECK(detail_of(out).find("\"sleeper\" is a blocking actor") != std::string::npos);
+  caf::anon_send_exit(desk, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(a_paused_supervisor_s_child_stops_within_its_lease) {
+  // The supervisor is another process: one remote effector on this agent.
+  effect_log effects;
+  auto ctl = std::make_shared<command_control>();
+  command_options c;
+  c.argv = {SUPERVISE_ACTORS_NODE, "supervise", std::to_string(ep->port()), effects.path};
+  c.ready_line = "running";
+  c.grace = 2s;
+  c.control = ctl;
+  tree launcher{sys, one_child("sup", command(c)), options()};
+  BOOST_REQUIRE(rec.wait("root.sup", node_state::healthy, 1, 20s));
+  auto xs = effects.read();
+  BOOST_REQUIRE_EQUAL(xs.size(), 1u);
+  auto epoch = xs.begin()->first;
+  BOOST_REQUIRE(effects.wait_effects(epoch, 3));
+  auto paused = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  steady::now().time_since_epoch()).count();
+  BOOST_CHECK(!ctl->signal(SIGSTOP)); // renewals stop; the connection stays
+  BOOST_CHECK(logs.wait("root.agent", "its lease lapsed", 5s)
+              || logs.wait("root.agent", "connection to its supervisor was lost", 5s));
+  auto ts = effects.read()[epoch];
+  auto last = *std::max_element(ts.begin(), ts.end());
+  // A lease of 500 ms counts from the last renewal sent before the pause.
+  BOOST_TEST_MESSAGE("last effect " << (last - paused) / 1'000'000 << " ms after the pause");
+  BOOST_CHECK_LT(last - paused, int64_t{500'000'000} + int64_t{20'000'000});
+  BOOST_CHECK(!ctl->signal(SIGCONT));
+  launcher.stop();
+  launcher.wait();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
