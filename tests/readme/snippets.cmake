@@ -32,19 +32,30 @@ while(TRUE)
   if(block MATCHES "int main\\(")
     continue()
   endif()
+  # A block using supervise::actors compiles only where that library is
+  # built (SUPERVISE_README_ACTORS: not in the TSan build).
+  set(guard_open "")
+  set(guard_close "")
+  if(block MATCHES "supervise/actors/")
+    set(guard_open "#if SUPERVISE_README_ACTORS\n")
+    set(guard_close "#endif\n")
+  endif()
   string(REGEX MATCHALL "#include [^\n]*" incs "${block}")
+  string(APPEND includes "${guard_open}")
   foreach(inc IN LISTS incs)
     string(APPEND includes "${inc}\n")
   endforeach()
+  string(APPEND includes "${guard_close}")
   string(REGEX REPLACE "#include [^\n]*\n" "" block "${block}")
   string(APPEND bodies
     "// README.md, cpp block ${n}\n"
+    "${guard_open}"
     "[[maybe_unused]] int snippet_${n}([[maybe_unused]] caf::actor_system& sys,\n"
     "                                  [[maybe_unused]] supervise::tree& t,\n"
     "                                  [[maybe_unused]] supervise::tree_options& opts) {\n"
     "  { // a scope of its own: a snippet may declare its own `t`\n"
     "${block}"
-    "  }\n  return 0;\n}\n\n")
+    "  }\n  return 0;\n}\n${guard_close}\n")
 endwhile()
 file(WRITE "${OUT}.tmp"
   "// Generated from README.md by tests/readme/snippets.cmake: do not edit.\n"
