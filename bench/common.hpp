@@ -43,6 +43,7 @@ struct options {
   size_t blocking_warmup = 500;
   size_t msgs = 1000000;            // messages per repetition, row msgpath
   size_t msg_reps = 5;
+  size_t remote_n = 2000;           // remote children, row remote
   bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
   bool quiet_hook = true;           // restart/group rows: a no-op on_event (no event text),
                                     // as the bare baseline logs nothing; --default-hook: off
@@ -172,6 +173,9 @@ lines row_start(const options& o);
 lines row_stop(const options& o);
 lines row_crashloop(const options& o);
 lines row_msgpath(const options& o);
+#ifdef SUPERVISE_BENCH_REMOTE
+lines row_remote(const options& o);
+#endif
 
 /// The start row's measurement in this process (run in a subprocess by
 /// row_start): prints "RESULT <total_ms> <rss_bytes_per_child> <workers>".

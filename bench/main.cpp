@@ -85,13 +85,20 @@ namespace {
 lines* g_done = nullptr; // lines of finished rows, for fail()
 
 const std::vector<std::string> all_rows{"restart",  "siblings",  "group",    "start",
-                                        "stop",     "crashloop", "blocking", "msgpath"};
+                                        "stop",     "crashloop", "blocking", "msgpath",
+#ifdef SUPERVISE_BENCH_REMOTE
+                                        "remote"
+#endif
+};
 
 using row_fn = lines (*)(const options&);
 const std::map<std::string, row_fn> row_fns{
   {"restart", row_restart},     {"siblings", row_siblings}, {"group", row_group},
   {"start", row_start},         {"stop", row_stop},         {"crashloop", row_crashloop},
   {"blocking", row_blocking},   {"msgpath", row_msgpath},
+#ifdef SUPERVISE_BENCH_REMOTE
+  {"remote", row_remote},
+#endif
 };
 
 std::string fmt_val(const std::optional<double>& v) {
@@ -224,12 +231,14 @@ void apply_smoke(options& o) {
   o.blocking_warmup = 10;
   o.msgs = 50 * 1024;
   o.msg_reps = 1;
+  o.remote_n = 100;
   o.timeout_s = 60;
 }
 
 const char* usage =
   "usage: supervise-bench [options] [CAF options]\n"
   "  --only=ROW,...          rows: restart siblings group start stop crashloop blocking msgpath\n"
+  "                          remote (when built with supervise::actors)\n"
   "  --smoke                 seconds-long run with tiny sizes (targets reported, not enforced)\n"
   "  --json=PATH             JSON output (default build/bench/bench.json)\n"
   "  --restarts=N --warmup=N timed / warm-up restarts (restart, siblings; default 10000/1000)\n"
@@ -241,6 +250,7 @@ const char* usage =
   "  --crash-seconds=S       crash-loop window (default 10)\n"
   "  --blocking-restarts=N   timed blocking restarts (default 10000, +500 warm-up)\n"
   "  --msgs=N --msg-reps=R   messages per rep / reps (default 1000000 / 5)\n"
+  "  --remote-n=N            remote children, row remote (default 2000; smoke 100)\n"
   "  --default-hook          restart/group rows: keep the default (logging) event hook;\n"
   "                          by default a no-op on_event, as the bare baseline logs nothing\n"
   "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"
@@ -315,6 +325,8 @@ int main(int argc, char** argv) {
         o.msgs = std::stoul(v);
       } else if ((v = val(a, "--msg-reps="))) {
         o.msg_reps = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--remote-n="))) {
+        o.remote_n = std::max<size_t>(1, std::stoul(v));
       } else if ((v = val(a, "--variant="))) {
         std::string w = v;
         if (w != "lib" && w != "bare" && w != "both")

@@ -52,7 +52,7 @@ struct agent_fixture : recording {
 
 // A lease desk that confirms every epoch in `granted`.
 caf::behavior granting_desk(std::vector<uint64_t> granted) {
-  return {[granted](proto::renew_atom, uint64_t seq, uint64_t) {
+  return {[granted](proto::renew_atom, uint64_t seq, uint64_t, const std::vector<uint64_t>&) {
     return caf::make_message(proto::grant_atom::value, seq, granted);
   }};
 }

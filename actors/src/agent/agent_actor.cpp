@@ -7,10 +7,14 @@
 // child's deadline t0 + lease (a late grant cannot extend it) and stops every
 // child not listed. A new child is spawned only when a grant for a renewal
 // sent after its start request arrived lists its epoch: a start that reaches
-// the agent after its stub gave up is never run.
+// the agent after its stub gave up is never run. Such a renewal, sent for a
+// burst of starts, asks about their epochs only (a partial grant: it
+// extends and starts what it lists, and stops nothing), so a start costs
+// the size of its burst, not of all children.
 #include "agent/agent_actor.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -63,6 +67,7 @@ struct grantor {
   uint64_t next_seq = 1;
   bool flush_queued = false; // a renewal for new starts is queued
   bool ticking = false;
+  std::chrono::nanoseconds shortest = std::chrono::nanoseconds::max(); // lease of its children
   std::vector<pending_start> pending;
   std::set<caf::actor_addr> children;
 };
@@ -75,15 +80,8 @@ struct agent_state {
   std::map<caf::actor_addr, grantor> grantors;
   std::map<caf::actor_addr, child_entry> children;
 
-  // The renewal interval of `g`: a quarter of its shortest lease.
-  std::chrono::nanoseconds interval(const grantor& g) const {
-    auto shortest = std::chrono::nanoseconds::max();
-    for (auto& p : g.pending)
-      shortest = std::min(shortest, p.length);
-    for (auto& c : g.children)
-      shortest = std::min(shortest, children.at(c).length);
-    return shortest / 4;
-  }
+  // The renewal interval of `g`: a quarter of the shortest lease it ever held.
+  static std::chrono::nanoseconds interval(const grantor& g) { return g.shortest / 4; }
 
   caf::result<caf::actor> start(std::string key, uint64_t epoch, std::string type,
                                 caf::message args, caf::actor desk, int64_t lease_ns,
@@ -105,6 +103,7 @@ struct agent_state {
       self->monitor<caf::message_priority::high>(desk);
     }
     auto rp = self->make_response_promise();
+    g.shortest = std::min(g.shortest, std::chrono::nanoseconds{lease_ns});
     g.pending.push_back({std::move(key), epoch, std::move(type), std::move(args),
                          std::chrono::nanoseconds{lease_ns}, std::chrono::nanoseconds{grace_ns},
                          g.next_seq, rp});
@@ -119,18 +118,29 @@ struct agent_state {
     return caf::delegated<caf::actor>{};
   }
 
-  void renew(const caf::actor_addr& who) {
+  // A full renewal (the loop's) asks about every epoch; a partial one (for
+  // new starts) about the pending starts' epochs.
+  void renew(const caf::actor_addr& who, bool full) {
     auto& g = grantors[who];
     auto seq = g.next_seq++;
     g.lease.sent(seq, clock::now());
-    self->request(g.desk, interval(g) * 4, renew_atom::value, seq, uint64_t{children.size()})
-      .then([this, who](grant_atom, uint64_t seq, std::vector<uint64_t>& current) {
-              granted(who, seq, current);
+    std::vector<uint64_t> asking;
+    if (!full)
+      for (auto& p : g.pending)
+        asking.push_back(p.epoch);
+    if (!full && asking.empty())
+      return;
+    self
+      ->request(g.desk, interval(g) * 4, renew_atom::value, seq, uint64_t{children.size()},
+                std::move(asking))
+      .then([this, who, full](grant_atom, uint64_t seq, std::vector<uint64_t>& current) {
+              granted(who, seq, current, full);
             },
             [](caf::error&) {}); // no grant: the deadline lapses by itself
   }
 
-  void granted(const caf::actor_addr& who, uint64_t seq, std::vector<uint64_t>& current) {
+  void granted(const caf::actor_addr& who, uint64_t seq, std::vector<uint64_t>& current,
+               bool full) {
     auto gi = grantors.find(who);
     if (gi == grantors.end())
       return;
@@ -140,20 +150,24 @@ struct agent_state {
       return;
     std::sort(current.begin(), current.end());
     auto listed = [&](uint64_t e) { return std::binary_search(current.begin(), current.end(), e); };
+    auto earliest = std::numeric_limits<int64_t>::max();
     for (auto& addr : g.children) {
       auto& c = children.at(addr);
       if (c.fenced)
         continue;
       if (!listed(c.epoch)) {
-        fence(c, "its supervisor released it");
+        if (full)
+          fence(c, "its supervisor released it");
         continue;
       }
       auto d = steady_ns(*t0 + c.length);
       if (d > c.deadline->load())
         c.deadline->store(d, std::memory_order_release);
-      self->delayed_send(self, std::chrono::nanoseconds{d - steady_ns(clock::now())},
-                         tick_atom::value, caf::actor_addr{}); // a deadline check
+      earliest = std::min(earliest, c.deadline->load());
     }
+    if (earliest != std::numeric_limits<int64_t>::max()) // one deadline check per grant
+      self->delayed_send(self, std::chrono::nanoseconds{earliest - steady_ns(clock::now())},
+                         tick_atom::value, caf::actor_addr{});
     auto ready = std::stable_partition(g.pending.begin(), g.pending.end(),
                                        [&](const pending_start& p) { return p.need_seq > seq; });
     std::vector<pending_start> decided(std::make_move_iterator(ready),
@@ -228,7 +242,7 @@ struct agent_state {
       g.ticking = false;
       return;
     }
-    renew(who);
+    renew(who, true);
     self->delayed_send(self, interval(g), tick_atom::value, who);
   }
 
@@ -281,7 +295,7 @@ caf::behavior agent(caf::event_based_actor* self,
         return;
       gi->second.flush_queued = false;
       if (gi->second.desk)
-        st->renew(who);
+        st->renew(who, false);
     },
     [st](tick_atom, const caf::actor_addr& who) { st->tick(who); },
     [st](kill_atom, const caf::actor_addr& who) {

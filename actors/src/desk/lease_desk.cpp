@@ -196,8 +196,10 @@ struct desk_state {
   }
 
   // An agent renews the leases of this desk's children: the grant lists the
-  // epochs still current there (an agent the desk does not know gets none).
-  std::vector<uint64_t> grant(const caf::strong_actor_ptr& sender, uint64_t load) {
+  // epochs still current there (an agent the desk does not know gets none);
+  // of those `asking` names, when it names any.
+  std::vector<uint64_t> grant(const caf::strong_actor_ptr& sender, uint64_t load,
+                              const std::vector<uint64_t>& asking) {
     std::vector<uint64_t> current;
     if (!sender)
       return current;
@@ -207,9 +209,17 @@ struct desk_state {
     auto& e = nodes[i->second];
     health->set_load(i->second, load);
     e.last_grant = clock::now();
-    for (auto& [epoch, h] : e.epochs) {
+    auto list = [&](uint64_t epoch, held& h) {
       h.granted = true;
       current.push_back(epoch);
+    };
+    if (asking.empty()) {
+      for (auto& [epoch, h] : e.epochs)
+        list(epoch, h);
+    } else {
+      for (auto epoch : asking)
+        if (auto h = e.epochs.find(epoch); h != e.epochs.end())
+          list(epoch, h->second);
     }
     return current;
   }
@@ -248,9 +258,9 @@ caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<health
       st->place(std::move(req), {}, {}, rp);
       return caf::delegated<caf::actor, std::string>{};
     },
-    [st](renew_atom, uint64_t seq, uint64_t load) {
+    [st](renew_atom, uint64_t seq, uint64_t load, const std::vector<uint64_t>& asking) {
       return caf::make_message(grant_atom::value, seq,
-                               st->grant(st->self->current_sender(), load));
+                               st->grant(st->self->current_sender(), load, asking));
     },
     [st](release_atom, uint64_t epoch, bool lost) { return st->release(epoch, lost); },
   };

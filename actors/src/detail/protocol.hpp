@@ -5,12 +5,14 @@
 //
 //  stub  -> desk   (place_atom, place_request)          -> (agent, node name)
 //  stub  -> agent  (start_atom, key, epoch, type, args, desk) -> child actor
-//  agent -> desk   (renew_atom, seq, load)               -> (grant_atom, seq, epochs)
+//  agent -> desk   (renew_atom, seq, load, asking)       -> (grant_atom, seq, epochs)
 //  stub  -> desk   (release_atom, epoch, lost)           -> safe failover time
 //
-// A grant lists every epoch the desk holds current on that agent: the agent
-// stops any child of that desk not listed, starts a pending one only when
-// listed, and lets the listed ones run until its renewal's send time + lease.
+// A grant lists the epochs the desk holds current on that agent (all of
+// them, or those of `asking` when it is not empty): the agent starts a
+// pending child only when listed, lets the listed ones run until its
+// renewal's send time + lease and, after a full grant, stops any child of
+// that desk not listed.
 #pragma once
 
 #include <chrono>
