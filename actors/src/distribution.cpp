@@ -15,6 +15,10 @@
 
 namespace supervise::actors {
 
+namespace detail {
+bool openssl_error_queue_cleared() noexcept; // openssl_error_queue.cpp
+} // namespace detail
+
 namespace {
 
 // A handshake (TCP, TLS, BASP) must finish within one heartbeat interval:
@@ -74,8 +78,11 @@ caf::error prepare_distribution(caf::actor_system_config& cfg, distribution_opti
   // The lease grants of remote children carry epochs as a vector.
   cfg.add_message_type<std::vector<uint64_t>>("std::vector<uint64_t>");
   cfg.load<caf::io::middleman>();
-  if (!opts.insecure)
+  if (!opts.insecure) {
+    // Links the fix for CAF's use of OpenSSL's error queue (see that file).
+    [[maybe_unused]] auto fixed = detail::openssl_error_queue_cleared();
     cfg.load<caf::openssl::manager>();
+  }
   return {};
 }
 

@@ -1,11 +1,16 @@
 #include "supervise/actors/tls_files.hpp"
 
+#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
+
+#include <unistd.h>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/settings.hpp>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -60,6 +65,13 @@ caf::error check(const tls_files& f) {
     return required("openssl.key");
   if (f.cafile.empty() && f.capath.empty())
     return required("openssl.cafile or openssl.capath");
+  // A file that cannot be read, said plainly (OpenSSL 3 would say "system lib").
+  for (auto [setting, path] : {std::pair{"openssl.certificate", &f.certificate},
+                               std::pair{"openssl.key", &f.key},
+                               std::pair{"openssl.cafile", &f.cafile},
+                               std::pair{"openssl.capath", &f.capath}})
+    if (!path->empty() && ::access(path->c_str(), R_OK) != 0)
+      return bad(setting, *path, std::strerror(errno));
   ERR_clear_error();
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()), SSL_CTX_free};
   if (!ctx)

@@ -1,10 +1,15 @@
 // Remote children over mutual TLS (the default): a node agent and a
 // supervisor whose certificates one CA signed work together; a supervisor
 // presenting a certificate of another CA cannot start anything, and the
-// agent keeps serving the next good peer.
+// agent keeps serving the next good peer; a node process killed leaves the
+// TLS connections to the other nodes (and their children) alone.
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
+
 #include "actors_support.hpp"
+#include "remote_types.hpp"
+#include "supervise/actors/command.hpp"
 #include "supervise/actors/distribution.hpp"
 #include "supervise/actors/node_agent.hpp"
 #include "supervise/actors/remote_child.hpp"
@@ -17,10 +22,6 @@ using namespace test;
 
 namespace {
 
-caf::behavior doubler() {
-  return {[](int x) { return 2 * x; }};
-}
-
 /// A system prepared for mutual TLS with the given files, with "doubler".
 struct tls_config : caf::actor_system_config {
   tls_config(const std::string& cert, const std::string& key, const std::string& ca) {
@@ -28,7 +29,7 @@ struct tls_config : caf::actor_system_config {
     set("openssl.certificate", cert);
     set("openssl.key", key);
     set("openssl.cafile", ca);
-    add_actor_type("doubler", doubler);
+    add_remote_types(*this);
     if (auto err = prepare_distribution(*this))
       throw std::runtime_error(render(err));
   }
@@ -111,6 +112,88 @@ BOOST_AUTO_TEST_CASE(a_plain_peer_cannot_reach_a_tls_agent) {
   BOOST_CHECK_EQUAL(h->starts(), 0u);
   sup.stop();
   sup.wait();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// Two node processes serving mutual TLS with the fixture's identity.
+struct tls_nodes_fixture : identity_fixture, recording {
+  tls_config launcher_cfg{at("node.pem"), at("node.key"), at("ca.pem")};
+  caf::actor_system launcher_sys{launcher_cfg};
+  uint16_t port1 = free_port();
+  uint16_t port2 = free_port();
+  std::shared_ptr<command_control> n1 = std::make_shared<command_control>();
+  std::optional<tree> launcher;
+
+  command_options node_process(uint16_t port, std::shared_ptr<command_control> ctl) {
+    command_options c;
+    c.argv = {SUPERVISE_ACTORS_NODE, std::to_string(port), "tls", at("node.pem"), at("node.key"),
+              at("ca.pem")};
+    c.ready_line = "listening";
+    c.grace = 2s;
+    c.control = std::move(ctl);
+    return c;
+  }
+
+  tls_nodes_fixture() {
+    launcher.emplace(launcher_sys, [this](caf::event_based_actor*, context& ctx) -> caf::behavior {
+      run(ctx, "n1", command(node_process(port1, n1)));
+      run(ctx, "n2", command(node_process(port2, nullptr)));
+      signal(ctx, signal_type::healthy);
+      signal(ctx, signal_type::done);
+      return {};
+    }, options());
+    BOOST_REQUIRE(rec.wait("root.n1", node_state::healthy, 1, 20s));
+    BOOST_REQUIRE(rec.wait("root.n2", node_state::healthy, 1, 20s));
+  }
+
+  ~tls_nodes_fixture() {
+    launcher->stop();
+    launcher->wait();
+  }
+
+  remote_child_options doubler_on(std::vector<node_address> nodes,
+                                  std::shared_ptr<remote_placement> h) {
+    remote_child_options o;
+    o.type = "doubler";
+    o.nodes = std::move(nodes);
+    o.handle = std::move(h);
+    return o;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(remote_child_tls_nodes, tls_nodes_fixture)
+
+BOOST_AUTO_TEST_CASE(a_killed_node_leaves_the_children_of_other_nodes_running) {
+  // Over TLS, the end of one connection must not end the others.
+  tls_config cfg{at("node.pem"), at("node.key"), at("ca.pem")};
+  caf::actor_system sys{cfg};
+  node_address a1{"n1", "127.0.0.1", port1}, a2{"n2", "127.0.0.1", port2};
+  auto ha = std::make_shared<remote_placement>();
+  auto hb = std::make_shared<remote_placement>();
+  tree sup{sys, [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    run(ctx, "a", remote_child(doubler_on({a1, a2}, ha)));
+    run(ctx, "b", remote_child(doubler_on({a2, a1}, hb)));
+    signal(ctx, signal_type::healthy);
+    signal(ctx, signal_type::done);
+    return {};
+  }, options()};
+  BOOST_REQUIRE(ha->wait_starts(1, 10s));
+  BOOST_REQUIRE(hb->wait_starts(1, 10s));
+  BOOST_CHECK_EQUAL(ha->node(), "n1");
+  BOOST_CHECK_EQUAL(hb->node(), "n2");
+  BOOST_CHECK(!n1->signal(SIGKILL));
+  BOOST_REQUIRE(ha->wait_starts(2, 10s)); // a moved to n2 ...
+  BOOST_CHECK_EQUAL(ha->node(), "n2");
+  BOOST_CHECK_EQUAL(ask(sys, *ha->actor()), 42);
+  BOOST_CHECK_EQUAL(hb->starts(), 1u); // ... and b never stopped
+  BOOST_CHECK_EQUAL(ask(sys, *hb->actor()), 42);
+  sup.stop();
+  BOOST_CHECK(!sup.wait());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
