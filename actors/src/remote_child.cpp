@@ -255,8 +255,11 @@ struct stub : std::enable_shared_from_this<stub> {
         auto wait = std::chrono::nanoseconds{
           safe_ns - detail::steady_ns(std::chrono::steady_clock::now())};
         wait = std::max(wait, std::chrono::nanoseconds{0});
+        auto ms = wait.count() / 1000000;
         me->log.warning("{}: epoch {} is surely stopped on {} in {} ms",
-                        render(me->lost_reason), me->epoch, me->node, wait.count() / 1000000);
+                        render(me->lost_reason), me->epoch, me->node, ms);
+        set_location(me->ctx, fmt::format("{} epoch {} (lost; its lease lapses in {} ms)",
+                                          me->node, me->epoch, ms));
         me->self->delayed_send(me->self, wait, lapse_atom::value);
       });
   }

@@ -162,6 +162,44 @@ BOOST_AUTO_TEST_CASE(an_agent_restart_stops_its_children_and_they_start_again) {
   sup.wait();
 }
 
+BOOST_AUTO_TEST_CASE(spread_places_siblings_on_the_node_with_fewest_of_them) {
+  auto port1 = start_agent();
+  plain_node_config cfg2;
+  caf::actor_system sys2{cfg2};
+  auto ep2 = std::make_shared<published_endpoint>();
+  node_agent_options a;
+  a.allow = {"doubler"};
+  a.insecure = true;
+  a.endpoint = ep2;
+  tree worker2{sys2, one_child("agent2", node_agent(a)), options()};
+  BOOST_REQUIRE(rec.wait("root.agent2", node_state::healthy));
+  std::vector<std::shared_ptr<remote_placement>> hs;
+  for (int i = 0; i < 4; ++i)
+    hs.push_back(std::make_shared<remote_placement>());
+  auto opts_of = [&](size_t i) {
+    auto o = child_on(port1, hs[i]);
+    o.nodes.push_back({"n2", "127.0.0.1", ep2->port()});
+    o.policy = placement::spread;
+    return o;
+  };
+  tree sup{sup_sys, [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    for (size_t i = 0; i < hs.size(); ++i)
+      run(ctx, "c" + std::to_string(i), remote_child(opts_of(i)));
+    signal(ctx, signal_type::healthy);
+    signal(ctx, signal_type::done);
+    return {};
+  }, options()};
+  std::map<std::string, int> per_node;
+  for (auto& h : hs) {
+    BOOST_REQUIRE(h->wait_starts(1, 10s));
+    per_node[h->node()]++;
+  }
+  BOOST_CHECK_EQUAL(per_node["n1"], 2);
+  BOOST_CHECK_EQUAL(per_node["n2"], 2);
+  sup.stop();
+  sup.wait();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {

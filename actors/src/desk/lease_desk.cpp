@@ -117,18 +117,22 @@ struct desk_state {
     auto i = *pick;
     auto& e = entry(opts.nodes[i]);
     e.quarantine = opts.quarantine;
+    // Held at once, also while connecting: the next placement counts it.
+    hold(e, key_of(opts.nodes[i]), *req);
     if (e.agent) {
-      hold(e, key_of(opts.nodes[i]), *req);
       rp.deliver(e.agent, e.name);
       return;
     }
     e.waiting.push_back([this, req, tried, reasons, rp, i](const caf::error& err) mutable {
-      if (err) {
-        auto& n = req->opts->nodes[i];
-        reasons += fmt::format("{}{} ({}:{}): {}", reasons.empty() ? "" : "; ", n.name, n.host,
-                               n.port, render(err));
-        tried.insert(i);
+      auto& n = req->opts->nodes[i];
+      if (!err) {
+        rp.deliver(entry(n).agent, entry(n).name);
+        return;
       }
+      unhold(req->epoch);
+      reasons += fmt::format("{}{} ({}:{}): {}", reasons.empty() ? "" : "; ", n.name, n.host,
+                             n.port, render(err));
+      tried.insert(i);
       place(req, std::move(tried), std::move(reasons), std::move(rp));
     });
     if (!e.connecting)
@@ -180,6 +184,13 @@ struct desk_state {
     auto& o = *req.opts;
     e.epochs[req.epoch] = held{req.group, lease_terms{o.lease, 1e-3, o.stop_grace}, false};
     node_of[req.epoch] = key;
+  }
+
+  void unhold(uint64_t epoch) {
+    if (auto i = node_of.find(epoch); i != node_of.end()) {
+      nodes[i->second].epochs.erase(epoch);
+      node_of.erase(i);
+    }
   }
 
   // The agent's proxy is gone (its node lost, or the agent stopped).
