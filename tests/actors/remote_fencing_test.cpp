@@ -98,23 +98,56 @@ BOOST_AUTO_TEST_CASE(a_blocking_actor_type_is_refused_naming_it) {
   caf::anon_send_exit(desk, caf::exit_reason::user_shutdown);
 }
 
-BOOST_AUTO_TEST_CASE(a_paused_supervisor_s_child_stops_within_its_lease) {
-  // The supervisor is another process: one remote effector on this agent.
-  effect_log effects;
-  auto ctl = std::make_shared<command_control>();
+namespace {
+
+// Starts a supervisor process running one remote effector on this agent;
+// returns its epoch once it has effects.
+uint64_t start_supervisor_process(agent_fixture& f, effect_log& effects,
+                                  std::shared_ptr<command_control> ctl,
+                                  std::optional<tree>& launcher) {
   command_options c;
-  c.argv = {SUPERVISE_ACTORS_NODE, "supervise", std::to_string(ep->port()), effects.path};
+  c.argv = {SUPERVISE_ACTORS_NODE, "supervise", std::to_string(f.ep->port()), effects.path};
   c.ready_line = "running";
   c.grace = 2s;
-  c.control = ctl;
-  tree launcher{sys, one_child("sup", command(c)), options()};
-  BOOST_REQUIRE(rec.wait("root.sup", node_state::healthy, 1, 20s));
+  c.control = std::move(ctl);
+  launcher.emplace(f.sys, one_child("sup", command(c)), f.options());
+  BOOST_REQUIRE(f.rec.wait("root.sup", node_state::healthy, 1, 20s));
   auto xs = effects.read();
   BOOST_REQUIRE_EQUAL(xs.size(), 1u);
   auto epoch = xs.begin()->first;
   BOOST_REQUIRE(effects.wait_effects(epoch, 3));
-  auto paused = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                  steady::now().time_since_epoch()).count();
+  return epoch;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
+    .count();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_killed_supervisor_s_child_stops_at_once) {
+  effect_log effects;
+  auto ctl = std::make_shared<command_control>();
+  std::optional<tree> launcher;
+  auto epoch = start_supervisor_process(*this, effects, ctl, launcher);
+  auto killed = now_ns();
+  BOOST_CHECK(!ctl->signal(SIGKILL)); // the socket closes: the agent knows
+  BOOST_CHECK(logs.wait("root.agent", "connection to its supervisor was lost", 5s));
+  auto ts = effects.read()[epoch];
+  auto last = *std::max_element(ts.begin(), ts.end());
+  BOOST_TEST_MESSAGE("last effect " << (last - killed) / 1'000'000 << " ms after the kill");
+  BOOST_CHECK_LT(last - killed, int64_t{200'000'000}); // well before the lease would lapse
+  launcher->stop();
+  launcher->wait();
+}
+
+BOOST_AUTO_TEST_CASE(a_paused_supervisor_s_child_stops_within_its_lease) {
+  effect_log effects;
+  auto ctl = std::make_shared<command_control>();
+  std::optional<tree> launcher;
+  auto epoch = start_supervisor_process(*this, effects, ctl, launcher);
+  auto paused = now_ns();
   BOOST_CHECK(!ctl->signal(SIGSTOP)); // renewals stop; the connection stays
   BOOST_CHECK(logs.wait("root.agent", "its lease lapsed", 5s)
               || logs.wait("root.agent", "connection to its supervisor was lost", 5s));
@@ -124,8 +157,8 @@ BOOST_AUTO_TEST_CASE(a_paused_supervisor_s_child_stops_within_its_lease) {
   BOOST_TEST_MESSAGE("last effect " << (last - paused) / 1'000'000 << " ms after the pause");
   BOOST_CHECK_LT(last - paused, int64_t{500'000'000} + int64_t{20'000'000});
   BOOST_CHECK(!ctl->signal(SIGCONT));
-  launcher.stop();
-  launcher.wait();
+  launcher->stop();
+  launcher->wait();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
