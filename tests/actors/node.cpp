@@ -1,8 +1,9 @@
 // supervise-actors-node — a worker node for the distribution tests: a local
 // tree running a node_agent on 127.0.0.1:<port> that allows the types of
 // remote_types.hpp ("doubler", "effector").
-// Usage: supervise-actors-node PORT insecure
+// Usage: supervise-actors-node PORT insecure [ADDRESS]
 //        supervise-actors-node PORT tls CERT KEY CAFILE
+// (ADDRESS: where to bind instead of 127.0.0.1, e.g. inside a test's netns)
 // Prints "listening <port>" once the agent listens; runs until killed.
 // As a supervisor instead (plain BASP): runs one remote "effector" child
 // writing to FILE on the agent at 127.0.0.1:PORT, prints "running <epoch>"
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
   supervise::actors::node_agent_options aopts;
   aopts.allow = {"doubler", "effector"};
   aopts.port = std::atoi(argv[1]);
+  if (dopts.insecure && argc == 4)
+    aopts.address = argv[3];
   aopts.insecure = dopts.insecure;
   aopts.endpoint = std::make_shared<supervise::actors::published_endpoint>();
   supervise::tree_options topts;
