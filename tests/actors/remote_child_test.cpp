@@ -15,6 +15,7 @@
 
 #include "actors_support.hpp"
 #include "effect_log.hpp"
+#include "node_processes.hpp"
 #include "remote_types.hpp"
 #include "supervise/actors/command.hpp"
 #include "supervise/actors/distribution.hpp"
@@ -219,25 +220,11 @@ struct two_nodes_fixture : recording {
   std::optional<tree> launcher;
   effect_log effects;
 
-  static command_options node_process(uint16_t port, std::shared_ptr<command_control> ctl) {
-    command_options c;
-    c.argv = {SUPERVISE_ACTORS_NODE, std::to_string(port), "insecure"};
-    c.ready_line = "listening";
-    c.grace = 2s;
-    c.control = std::move(ctl);
-    return c;
-  }
-
   two_nodes_fixture() {
-    launcher.emplace(launcher_sys, [this](caf::event_based_actor*, context& ctx) -> caf::behavior {
-      run(ctx, "n1", command(node_process(port1, n1)));
-      run(ctx, "n2", command(node_process(port2, n2)));
-      signal(ctx, signal_type::healthy);
-      signal(ctx, signal_type::done);
-      return {};
-    }, options());
-    BOOST_REQUIRE(rec.wait("root.n1", node_state::healthy, 1, 20s));
-    BOOST_REQUIRE(rec.wait("root.n2", node_state::healthy, 1, 20s));
+    auto node = [](uint16_t port, std::shared_ptr<command_control> ctl) {
+      return node_process({SUPERVISE_ACTORS_NODE, std::to_string(port), "insecure"}, std::move(ctl));
+    };
+    launch_nodes(launcher, launcher_sys, *this, node(port1, n1), node(port2, n2));
   }
 
   ~two_nodes_fixture() {

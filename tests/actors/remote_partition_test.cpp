@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "actors_support.hpp"
+#include "node_processes.hpp"
 #include "effect_log.hpp"
 #include "remote_types.hpp"
 #include "supervise/actors/command.hpp"
@@ -67,28 +68,12 @@ struct partition_fixture : recording {
   std::optional<tree> launcher;
   effect_log effects;
 
-  command_options node_process(std::vector<std::string> argv) {
-    command_options c;
-    c.argv = std::move(argv);
-    c.ready_line = "listening";
-    c.grace = 2s;
-    return c;
-  }
-
   // n1 in the namespace, n2 here on 127.0.0.1.
   void start_nodes() {
-    auto n1 = node_process({"ip", "netns", "exec", ns.name, SUPERVISE_ACTORS_NODE,
-                            std::to_string(port1), "insecure", ns.node_ip});
-    auto n2 = node_process({SUPERVISE_ACTORS_NODE, std::to_string(port2), "insecure"});
-    launcher.emplace(sys, [n1, n2](caf::event_based_actor*, context& ctx) -> caf::behavior {
-      run(ctx, "n1", command(n1));
-      run(ctx, "n2", command(n2));
-      signal(ctx, signal_type::healthy);
-      signal(ctx, signal_type::done);
-      return {};
-    }, options());
-    BOOST_REQUIRE(rec.wait("root.n1", node_state::healthy, 1, 20s));
-    BOOST_REQUIRE(rec.wait("root.n2", node_state::healthy, 1, 20s));
+    launch_nodes(launcher, sys, *this,
+                 node_process({"ip", "netns", "exec", ns.name, SUPERVISE_ACTORS_NODE,
+                               std::to_string(port1), "insecure", ns.node_ip}),
+                 node_process({SUPERVISE_ACTORS_NODE, std::to_string(port2), "insecure"}));
   }
 
   ~partition_fixture() {

@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include "actors_support.hpp"
+#include "node_processes.hpp"
 #include "remote_types.hpp"
 #include "supervise/actors/command.hpp"
 #include "supervise/actors/distribution.hpp"
@@ -127,26 +128,13 @@ struct tls_nodes_fixture : identity_fixture, recording {
   std::shared_ptr<command_control> n1 = std::make_shared<command_control>();
   std::optional<tree> launcher;
 
-  command_options node_process(uint16_t port, std::shared_ptr<command_control> ctl) {
-    command_options c;
-    c.argv = {SUPERVISE_ACTORS_NODE, std::to_string(port), "tls", at("node.pem"), at("node.key"),
-              at("ca.pem")};
-    c.ready_line = "listening";
-    c.grace = 2s;
-    c.control = std::move(ctl);
-    return c;
-  }
-
   tls_nodes_fixture() {
-    launcher.emplace(launcher_sys, [this](caf::event_based_actor*, context& ctx) -> caf::behavior {
-      run(ctx, "n1", command(node_process(port1, n1)));
-      run(ctx, "n2", command(node_process(port2, nullptr)));
-      signal(ctx, signal_type::healthy);
-      signal(ctx, signal_type::done);
-      return {};
-    }, options());
-    BOOST_REQUIRE(rec.wait("root.n1", node_state::healthy, 1, 20s));
-    BOOST_REQUIRE(rec.wait("root.n2", node_state::healthy, 1, 20s));
+    auto node = [this](uint16_t port, std::shared_ptr<command_control> ctl) {
+      return node_process({SUPERVISE_ACTORS_NODE, std::to_string(port), "tls", at("node.pem"),
+                           at("node.key"), at("ca.pem")},
+                          std::move(ctl));
+    };
+    launch_nodes(launcher, launcher_sys, *this, node(port1, n1), node(port2, nullptr));
   }
 
   ~tls_nodes_fixture() {
