@@ -144,12 +144,14 @@ struct stub : std::enable_shared_from_this<stub> {
   detail::desk_use use; // keeps the desk while this stub lives
   caf::actor desk;
   uint64_t epoch;
-  caf::actor agent;
+  caf::actor agent;       // set once placed: a start may run from then on
   std::string node;
-  caf::actor child;
-  bool lost = false;     // the node was lost: waiting for the lease to lapse
-  bool stopping = false; // a stop request arrived
+  caf::actor child;       // set once started, cleared at its own end
+  bool lapsing = false;   // the child may run unseen: waiting for its lease to lapse
+  caf::error lost_reason; // the end once it lapsed
+  bool stopping = false;  // a stop request arrived
   caf::error stop_reason;
+  bool released = false;  // the desk was told the epoch is over
 
   std::string key() const { return opts.key.empty() ? ctx.dn() : opts.key; }
 
@@ -195,8 +197,8 @@ struct stub : std::enable_shared_from_this<stub> {
                                               fmt::format("node {} did not answer the start "
                                                           "in time", me->node)),
                                    true);
-              else if (!me->lost) // the agent refused: nothing runs
-                me->end(std::move(err));
+              else if (!me->lapsing) // the agent refused: nothing runs
+                me->end(me->stopping ? me->stop_reason : std::move(err));
             });
   }
 
@@ -244,9 +246,9 @@ struct stub : std::enable_shared_from_this<stub> {
   // the start's answer never came): end with `why` only once the desk says
   // its lease surely lapsed there.
   void wait_for_lapse(caf::error why, bool node_failed) {
-    if (lost)
+    if (lapsing)
       return;
-    lost = true;
+    lapsing = true;
     lost_reason = std::move(why);
     released = true;
     auto me = shared_from_this();
@@ -276,16 +278,14 @@ struct stub : std::enable_shared_from_this<stub> {
       return;
     stopping = true;
     stop_reason = std::move(msg.reason);
-    if (lost)
+    if (lapsing)
       return; // ends when the lease lapsed
     if (child)
       self->send_exit(child, stop_reason); // ends when the child did
     else if (!agent)
-      end(stop_reason); // still placing: ends when placed (see on_placed)
+      end(stop_reason); // still placing: nothing runs (cleanup releases the epoch)
+    // else starting: on_started asks the new child to stop, or the refusal ends it
   }
-
-  bool released = false; // the desk was told the epoch is over
-  caf::error lost_reason; // the end once the lease lapsed
 
   void end(caf::error reason) {
     self->quit(std::move(reason));
@@ -296,7 +296,7 @@ struct stub : std::enable_shared_from_this<stub> {
   void cleanup() {
     if (!released)
       release(false);
-    if (child && !lost)
+    if (child && !lapsing)
       caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
     if (opts.handle)
       opts.handle->clear(epoch);

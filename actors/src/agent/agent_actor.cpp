@@ -238,8 +238,8 @@ struct agent_state {
     if (gi == grantors.end())
       return;
     auto& g = gi->second;
-    if (g.children.empty() && g.pending.empty()) {
-      g.ticking = false;
+    if (!g.desk || (g.children.empty() && g.pending.empty())) {
+      g.ticking = false; // nothing to renew (or nobody to ask)
       return;
     }
     renew(who, true);
@@ -249,8 +249,10 @@ struct agent_state {
   void down(const caf::down_msg& msg) {
     if (auto ci = children.find(msg.source); ci != children.end()) {
       erase_lease(caf::actor_cast<caf::abstract_actor*>(ci->second.actor), ci->second.epoch);
-      if (auto gi = grantors.find(ci->second.desk); gi != grantors.end())
+      if (auto gi = grantors.find(ci->second.desk); gi != grantors.end()) {
         gi->second.children.erase(msg.source);
+        forget_if_gone(gi);
+      }
       children.erase(ci);
       return;
     }
@@ -265,6 +267,13 @@ struct agent_state {
       p.rp.deliver(make_error(errc::lease_expired, "the connection to its supervisor was lost"));
     gi->second.pending.clear();
     gi->second.desk = nullptr;
+    forget_if_gone(gi);
+  }
+
+  // A grantor whose desk is gone is forgotten once its last child ended.
+  void forget_if_gone(std::map<caf::actor_addr, grantor>::iterator gi) {
+    if (!gi->second.desk && gi->second.children.empty())
+      grantors.erase(gi);
   }
 
   // The agent itself stops: so do its children.
