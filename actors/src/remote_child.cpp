@@ -48,6 +48,11 @@ uint64_t remote_placement::starts() const {
   return starts_;
 }
 
+remote_placement::view remote_placement::current() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return {actor_, node_, epoch_};
+}
+
 bool remote_placement::wait_starts(uint64_t n, std::chrono::nanoseconds d) const {
   std::unique_lock<std::mutex> guard{mtx_};
   return cv_.wait_for(guard, d, [&] { return starts_ >= n; });

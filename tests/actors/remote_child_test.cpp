@@ -82,6 +82,10 @@ BOOST_AUTO_TEST_CASE(a_remote_child_runs_on_its_node_and_answers_directly) {
   auto child = h->actor();
   BOOST_REQUIRE(child);
   BOOST_CHECK_EQUAL(h->node(), "n1");
+  auto now = h->current();
+  BOOST_CHECK(now.actor == *child);
+  BOOST_CHECK_EQUAL(now.node, "n1");
+  BOOST_CHECK_EQUAL(now.epoch, h->epoch());
   BOOST_CHECK(child->node() == worker_sys.node()); // it runs in the worker system
   BOOST_CHECK_EQUAL(ask(sup_sys, *child), 42);      // answered without a hop
   auto [epoch, valid] = lease_seen_by(*child);

@@ -101,6 +101,13 @@ public:
   uint64_t epoch() const;
   /// How many incarnations started so far.
   uint64_t starts() const;
+  /// The current child, its node and its epoch, read together.
+  struct view {
+    caf::actor actor; ///< invalid between incarnations
+    std::string node; ///< "" between incarnations
+    uint64_t epoch = 0;
+  };
+  view current() const;
   /// Blocks up to `d` until starts() >= n; true if reached.
   bool wait_starts(uint64_t n, std::chrono::nanoseconds d) const;
 
