@@ -1,15 +1,17 @@
 // bench/remote.cpp — row remote: starting and stopping N remote children on
-// a node agent of a second actor system in this process (plain BASP over
-// 127.0.0.1). Baseline: CAF's own pipelined remote spawn (the middleman's
-// spawn_atom through the worker's spawn server) from one actor: no lease,
-// no epoch, no placement. Lib: a tree whose root runs N remote_child nodes;
-// timed from the tree's construction until all N are healthy, then its stop.
+// a node agent of a second actor system in this process over 127.0.0.1, with
+// plain BASP and then with mutual TLS. Baseline: CAF's own pipelined remote
+// spawn (the middleman's spawn_atom through the worker's spawn server) from
+// one actor: no lease, no epoch, no placement. Lib: a tree whose root runs N
+// remote_child nodes; timed from the tree's construction until all N are
+// healthy, then its stop.
 #include <set>
 
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 #include <fmt/format.h>
 
-#include "common.hpp"
+#include "remote_common.hpp"
 #include "supervise/actors/distribution.hpp"
 #include "supervise/actors/node_agent.hpp"
 #include "supervise/actors/remote_child.hpp"
@@ -19,34 +21,18 @@ namespace bench {
 
 namespace {
 
-caf::behavior counter_actor(caf::event_based_actor*) {
-  return {[](int x) { return x; }};
-}
-
-// A system prepared for plain distribution, with the "counter" type.
-std::unique_ptr<caf::actor_system> node_system(caf::actor_system_config& cfg) {
-  cfg.add_actor_type("counter", counter_actor);
-  supervise::actors::distribution_options d;
-  d.insecure = true;
-  if (auto err = supervise::actors::prepare_distribution(cfg, d))
-    fail("remote: " + supervise::render(err));
-  return std::make_unique<caf::actor_system>(cfg);
-}
-
-const supervise::log_sink quiet = [](supervise::log_level, std::string_view, std::string_view) {};
-
 // ms until N remote children run, and ms to stop them.
 std::pair<double, double> lib_round(caf::actor_system& sys, uint16_t port, size_t n,
-                                    double timeout_s) {
+                                    double timeout_s, bool tls) {
   supervise::actors::remote_child_options rc;
   rc.type = "counter";
   rc.nodes = {{"n1", "127.0.0.1", port}};
-  rc.insecure = true;
+  rc.insecure = !tls;
   auto child = supervise::actors::remote_child(rc);
   std::atomic<size_t> healthy{0};
   latch all_up;
   supervise::tree_options opts;
-  opts.sink = quiet;
+  opts.sink = quiet_sink;
   opts.on_state = [&](const std::string& dn, supervise::node_state s) {
     if (s == supervise::node_state::healthy && dn != "root" && ++healthy == n)
       all_up.set();
@@ -73,10 +59,10 @@ std::pair<double, double> lib_round(caf::actor_system& sys, uint16_t port, size_
 // ms until CAF's spawn server started N actors, requested all at once.
 // Then stops them and waits for their downs (over BASP: a system destroyed
 // with their exits still queued would wait for them forever).
-double bare_round(caf::actor_system& sys, uint16_t port, size_t n, double timeout_s) {
-  auto nid = sys.middleman().connect("127.0.0.1", port); // warm connection, as lib's
+double bare_round(caf::actor_system& sys, uint16_t port, size_t n, double timeout_s, bool tls) {
+  auto nid = connect_node(sys, port, tls); // warm connection, as lib's
   if (!nid)
-    fail("bare remote: connect: " + sys.render(nid.error()));
+    fail("bare remote: connect: " + caf::to_string(nid.error()));
   latch started, stopped;
   auto t0 = clk::now();
   auto driver = sys.spawn([&, node = *nid](caf::event_based_actor* self) -> caf::behavior {
@@ -114,49 +100,71 @@ double bare_round(caf::actor_system& sys, uint16_t port, size_t n, double timeou
 
 } // namespace
 
-lines row_remote(const options& o) {
+struct figures {
+  double lib_start, bare_start, lib_stop; // medians, ms
+};
+
+figures measure(const options& o, const tls_identity* tls) {
   auto n = o.remote_n;
   // The lib's worker: a node agent (which removes the spawn server).
-  caf::actor_system_config worker_cfg;
-  auto worker = node_system(worker_cfg);
+  auto worker = dist_system(o, tls);
   supervise::actors::node_agent_options a;
   a.allow = {"counter"};
-  a.insecure = true;
+  a.insecure = tls == nullptr;
   a.endpoint = std::make_shared<supervise::actors::published_endpoint>();
   supervise::tree_options wopts;
-  wopts.sink = quiet;
-  supervise::tree agent{*worker, supervise::actors::node_agent(a), wopts};
+  wopts.sink = quiet_sink;
+  supervise::tree agent{*worker->sys, supervise::actors::node_agent(a), wopts};
   auto port = a.endpoint->wait_listening(std::chrono::seconds(30));
   // The baseline's worker: a bare node whose spawn server is open.
-  caf::actor_system_config bare_cfg;
-  auto bare_worker = node_system(bare_cfg);
-  auto published = bare_worker->spawn(counter_actor);
-  auto bare_port = bare_worker->middleman().publish(published, 0, "127.0.0.1");
+  auto bare_worker = dist_system(o, tls, true);
+  auto published = bare_worker->sys->spawn(counter_actor);
+  auto bare_port = tls ? caf::openssl::publish(published, 0, "127.0.0.1")
+                       : bare_worker->sys->middleman().publish(published, 0, "127.0.0.1");
   if (port == 0 || !bare_port)
     fail("remote: the workers do not listen");
-  caf::actor_system_config sup_cfg;
-  auto sup = node_system(sup_cfg);
+  auto sup = dist_system(o, tls);
   std::vector<double> lib_start, lib_stop, bare_start;
   for (int round = 0; round < 3; ++round) { // alternating
-    auto [start_ms, stop_ms] = lib_round(*sup, port, n, o.timeout_s);
+    auto [start_ms, stop_ms] = lib_round(*sup->sys, port, n, o.timeout_s, tls != nullptr);
     lib_start.push_back(start_ms);
     lib_stop.push_back(stop_ms);
-    bare_start.push_back(bare_round(*sup, *bare_port, n, o.timeout_s));
+    bare_start.push_back(bare_round(*sup->sys, *bare_port, n, o.timeout_s, tls != nullptr));
   }
   agent.stop();
   agent.wait();
   caf::anon_send_exit(published, caf::exit_reason::user_shutdown);
-  auto ls = summarize(lib_start).median;
-  auto bs = summarize(bare_start).median;
+  return {summarize(lib_start).median, summarize(bare_start).median,
+          summarize(lib_stop).median};
+}
+
+} // namespace
+
+lines row_remote(const options& o) {
+  auto n = o.remote_n;
   auto rate = [n](double ms) { return static_cast<double>(n) / ms * 1e3; };
   lines out;
-  out.push_back({"remote", "start rate", "1/s", n, rate(ls), rate(bs), ">= 10000/s plain",
-                 rate(ls) >= 10000,
+  auto plain = measure(o, nullptr);
+  out.push_back({"remote", "start rate", "1/s", n, rate(plain.lib_start), rate(plain.bare_start),
+                 ">= 10000/s plain", rate(plain.lib_start) >= 10000,
                  fmt::format("median of 3 alternating rounds: lib {:.1f} ms (placement, epoch "
                              "confirmed by a lease grant), bare {:.1f} ms (CAF's spawn server)",
-                             ls, bs)});
-  out.push_back({"remote", "stop all", "ms", n, summarize(lib_stop).median, std::nullopt, "", {},
+                             plain.lib_start, plain.bare_start)});
+  out.push_back({"remote", "stop all", "ms", n, plain.lib_stop, std::nullopt, "", {},
                  "each child asked to exit, its down awaited over BASP"});
+  std::string error;
+  auto id = tls_identity::make(error);
+  if (!id)
+    fail("remote: TLS identity: " + error);
+  auto tls = measure(o, &*id);
+  out.push_back({"remote", "start rate, TLS", "1/s", n, rate(tls.lib_start), rate(tls.bare_start),
+                 ">= 8000/s TLS", rate(tls.lib_start) >= 8000,
+                 fmt::format("mutual TLS (throwaway CA, EC P-256 node certificate, the same for "
+                             "every system); median of 3 alternating rounds: lib {:.1f} ms, bare "
+                             "{:.1f} ms (CAF's spawn server over caf::openssl); lib's first round "
+                             "includes its connect and handshake, bare connects before its clock",
+                             tls.lib_start, tls.bare_start)});
+  out.push_back({"remote", "stop all, TLS", "ms", n, tls.lib_stop, std::nullopt, "", {}, ""});
   return out;
 }
 

@@ -218,6 +218,7 @@ struct stub : std::enable_shared_from_this<stub> {
     }
     log.info("runs on {} (epoch {})", node, epoch);
     set_location(ctx, fmt::format("{} epoch {}", node, epoch));
+    set_named_actor(ctx, child); // clients reach the child by the stub's DN
     signal(ctx, signal_type::healthy);
   }
 

@@ -115,8 +115,10 @@ logger get_logger(const context& ctx) {
   return logger{inc.dn, inc.sink()};
 }
 
-caf::error set_location(context& ctx, std::string where) {
-  auto& inc = detail::context_access::impl(ctx);
+namespace {
+
+// The name table of the system `inc` runs in, while `inc` is live.
+caf::expected<std::shared_ptr<detail::name_table>> table_of_live(detail::incarnation& inc) {
   {
     std::lock_guard<std::mutex> guard{inc.mtx};
     if (inc.exited)
@@ -125,9 +127,34 @@ caf::error set_location(context& ctx, std::string where) {
   auto engine = caf::actor_cast<caf::strong_actor_ptr>(inc.env->engine);
   if (!engine)
     return make_error(errc::not_running, inc.dn);
-  auto table = detail::name_table::of(*engine->home_system);
-  std::lock_guard<std::mutex> guard{table->mtx};
-  table->locations[inc.dn] = std::move(where);
+  return detail::name_table::of(*engine->home_system);
+}
+
+} // namespace
+
+caf::error set_location(context& ctx, std::string where) {
+  auto& inc = detail::context_access::impl(ctx);
+  auto table = table_of_live(inc);
+  if (!table)
+    return std::move(table.error());
+  std::lock_guard<std::mutex> guard{(*table)->mtx};
+  (*table)->locations[inc.dn] = std::move(where);
+  return {};
+}
+
+caf::error set_named_actor(context& ctx, caf::actor who) {
+  auto& inc = detail::context_access::impl(ctx);
+  if (!who)
+    return make_error(errc::invalid_option, inc.dn + ": set_named_actor with an invalid actor");
+  auto table = table_of_live(inc);
+  if (!table)
+    return std::move(table.error());
+  std::lock_guard<std::mutex> guard{(*table)->mtx};
+  auto row = (*table)->rows.find(inc.dn);
+  if (row == (*table)->rows.end() || !row->second.actor) // between incarnations
+    return make_error(errc::stale_context, inc.dn);
+  row->second.actor = who;
+  (*table)->notify_locked(inc.dn, who);
   return {};
 }
 

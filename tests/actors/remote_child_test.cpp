@@ -88,6 +88,9 @@ BOOST_AUTO_TEST_CASE(a_remote_child_runs_on_its_node_and_answers_directly) {
   BOOST_CHECK_EQUAL(now.epoch, h->epoch());
   BOOST_CHECK(child->node() == worker_sys.node()); // it runs in the worker system
   BOOST_CHECK_EQUAL(ask(sup_sys, *child), 42);      // answered without a hop
+  auto named = whereis(sup_sys, "root.svc");          // the stable name reaches it too
+  BOOST_REQUIRE(named);
+  BOOST_CHECK(*named == *child);
   auto [epoch, valid] = lease_seen_by(*child);
   BOOST_CHECK_EQUAL(epoch, h->epoch());
   BOOST_CHECK(valid);

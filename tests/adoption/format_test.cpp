@@ -31,9 +31,11 @@ BOOST_AUTO_TEST_CASE(otp_enums) {
 }
 
 BOOST_AUTO_TEST_CASE(snapshot_and_children) {
-  node_info root{"root", 0, node_state::healthy, 0, std::chrono::seconds(3), 7};
-  node_info db{"root.db", 1, node_state::dead, 2, {}, 0};
+  node_info root{"root", 0, node_state::healthy, 0, std::chrono::seconds(3), 7, ""};
+  node_info db{"root.db", 1, node_state::dead, 2, {}, 0, ""};
   BOOST_CHECK_EQUAL(fmt::format("{}", db), "root.db DEAD restarts=2 actor=-");
+  node_info cache{"root.cache", 1, node_state::healthy, 0, {}, 9, "n2 epoch 17"};
+  BOOST_CHECK_EQUAL(fmt::format("{}", cache), "root.cache HEALTHY restarts=0 actor=#9 at n2 epoch 17");
   BOOST_CHECK_EQUAL(fmt::format("{}", std::vector<node_info>{root, db}),
                     render_text({root, db}));
   BOOST_CHECK(render_text({root, db}).find("  db ") != std::string::npos);

@@ -51,6 +51,15 @@ caf::error signal(context& ctx, signal_type s);
 /// stale_context, not_running (the node's engine is gone).
 caf::error set_location(context& ctx, std::string where);
 
+/// Makes `who` the actor clients reach by the node's DN (whereis,
+/// watch_name: watchers are told) instead of the node's own actor, until
+/// this incarnation exits: a stand-in for an actor that runs elsewhere (a
+/// remote child) lets clients talk to that actor directly. Any thread.
+/// Errors: stale_context (also when the incarnation is no longer the live
+/// one), not_running (the node's engine is gone), invalid_option (an invalid
+/// `who`).
+caf::error set_named_actor(context& ctx, caf::actor who);
+
 /// The logger named by the node's DN. Through a stale context (its
 /// incarnation exited) it is named "<dn>#<n>", n the incarnation (1 for the
 /// first run): its lines never pass for the live node's. Any thread.

@@ -69,10 +69,12 @@ inline std::string to_string(const service_info& x) {
   return fmt::format("{} [{}] {}", x.dn, to_string(x.token), to_string(x.state));
 }
 
-/// "root.api.db HEALTHY restarts=1 actor=#12" (one node of a snapshot).
+/// "root.api.db HEALTHY restarts=1 actor=#12" (one node of a snapshot),
+/// " at n2 epoch 17" appended when it runs elsewhere.
 inline std::string to_string(const node_info& x) {
-  return fmt::format("{} {} restarts={} actor={}", x.dn, to_string(x.state), x.restarts,
-                     x.actor ? "#" + std::to_string(x.actor) : std::string{"-"});
+  return fmt::format("{} {} restarts={} actor={}{}", x.dn, to_string(x.state), x.restarts,
+                     x.actor ? "#" + std::to_string(x.actor) : std::string{"-"},
+                     x.location.empty() ? std::string{} : " at " + x.location);
 }
 
 /// "db HEALTHY permanent worker restarts=1" (a which_children() entry),

@@ -23,6 +23,8 @@ namespace supervise::actors {
 /// The lease of one child of a node agent. Cheap to copy; any thread.
 class lease_token {
 public:
+  /// Made by the node agent: `deadline` is the lease's end on the steady
+  /// clock, in ns since its epoch (0 once the child is being stopped).
   lease_token(uint64_t epoch, std::shared_ptr<const std::atomic<int64_t>> deadline)
     : epoch_(epoch), deadline_(std::move(deadline)) {}
 

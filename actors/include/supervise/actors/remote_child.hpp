@@ -6,8 +6,9 @@
 // ends with the remote child's own exit reason. So every rule of the engine
 // (restart types, intensity, backoff, strategies, groups) applies to it
 // unchanged: put it wherever a runnable goes (run, child_spec, add). Clients
-// reach the current remote actor through `opts.handle`; supervision adds no
-// hop to their messages.
+// reach the current remote actor by the stub's DN (whereis, watch_name:
+// names.hpp) or through `opts.handle`; supervision adds no hop to their
+// messages.
 //
 // Every start is a new incarnation with a new epoch (higher than every epoch
 // this process gave before, also across its restarts: epochs start from the
@@ -103,10 +104,11 @@ public:
   uint64_t starts() const;
   /// The current child, its node and its epoch, read together.
   struct view {
-    caf::actor actor; ///< invalid between incarnations
-    std::string node; ///< "" between incarnations
-    uint64_t epoch = 0;
+    caf::actor actor;   ///< invalid between incarnations
+    std::string node;   ///< "" between incarnations
+    uint64_t epoch = 0; ///< of the last incarnation started
   };
+  /// actor(), node() and epoch() under one lock.
   view current() const;
   /// Blocks up to `d` until starts() >= n; true if reached.
   bool wait_starts(uint64_t n, std::chrono::nanoseconds d) const;
@@ -136,6 +138,7 @@ struct remote_child_options {
   caf::message args;
   /// Candidate nodes, in priority order. At least one; names unique.
   std::vector<node_address> nodes;
+  /// How a node is picked among the candidates.
   placement policy = placement::priority;
   /// For placement::spread: children with the same group avoid sharing a
   /// node. Empty: the stub's DN without its last label (its siblings).
@@ -143,6 +146,7 @@ struct remote_child_options {
   /// The fencing key agents keep epochs under. Empty: the stub's DN. Give
   /// each supervisor process its own keys when several share agents.
   std::string key;
+  /// What a lost connection to the child's node means.
   on_node_lost when_lost = on_node_lost::wait_for_lease;
   /// Lease length L: a child whose lease is not renewed stops within L +
   /// stop_grace. Renewals go every L / 4, one per node pair. >= 100 ms.
