@@ -44,12 +44,17 @@ struct options {
   size_t msgs = 1000000;            // messages per repetition, row msgpath
   size_t msg_reps = 5;
   size_t remote_n = 2000;           // remote children, row remote
+  size_t kill_runs = 30;            // row failover: kill -9 detections per side
+  size_t hang_runs = 10;            // row failover: SIGSTOP detections per side
+  size_t failover_runs = 10;        // row failover: safe failovers (lib only)
+  size_t lease_n = 10000;           // row leases: idle remote children
+  double lease_window_s = 2;        // row leases: CPU window
   bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
   bool quiet_hook = true;           // restart/group rows: a no-op on_event (no event text),
                                     // as the bare baseline logs nothing; --default-hook: off
   double timeout_s = 300;           // per wait; a row that exceeds it reports an error
   std::vector<std::string> caf_args; // handed to actor_system_config::parse
-  std::string self_exe;             // for the start row's subprocesses
+  std::string self_exe;             // for the subprocesses (start row, node processes)
 };
 
 // -- results -------------------------------------------------------------------
@@ -175,6 +180,10 @@ lines row_crashloop(const options& o);
 lines row_msgpath(const options& o);
 #ifdef SUPERVISE_BENCH_REMOTE
 lines row_remote(const options& o);
+lines row_failover(const options& o);
+lines row_leases(const options& o);
+/// The distribution rows' hidden subprocess modes (nodes.cpp).
+int node_main(const options& o, const std::string& mode, const std::vector<std::string>& args);
 #endif
 
 /// The start row's measurement in this process (run in a subprocess by

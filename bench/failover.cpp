@@ -124,7 +124,7 @@ double bare_detect(const options& o, caf::actor_system& sys, int sig) {
     fail("failover: bare connect: " + caf::to_string(proxy.error()));
   latch watching, down;
   clk::time_point t_down;
-  auto mon = sys.spawn([&, p = *proxy](caf::event_based_actor* self) -> caf::behavior {
+  sys.spawn([&, p = *proxy](caf::event_based_actor* self) -> caf::behavior {
     self->monitor(p);
     self->set_down_handler([&, self](caf::down_msg&) {
       t_down = clk::now();

@@ -87,7 +87,7 @@ lines* g_done = nullptr; // lines of finished rows, for fail()
 const std::vector<std::string> all_rows{"restart",  "siblings",  "group",    "start",
                                         "stop",     "crashloop", "blocking", "msgpath",
 #ifdef SUPERVISE_BENCH_REMOTE
-                                        "remote"
+                                        "remote",   "failover",  "leases"
 #endif
 };
 
@@ -97,7 +97,7 @@ const std::map<std::string, row_fn> row_fns{
   {"start", row_start},         {"stop", row_stop},         {"crashloop", row_crashloop},
   {"blocking", row_blocking},   {"msgpath", row_msgpath},
 #ifdef SUPERVISE_BENCH_REMOTE
-  {"remote", row_remote},
+  {"remote", row_remote},       {"failover", row_failover}, {"leases", row_leases},
 #endif
 };
 
@@ -232,13 +232,18 @@ void apply_smoke(options& o) {
   o.msgs = 50 * 1024;
   o.msg_reps = 1;
   o.remote_n = 100;
+  o.kill_runs = 3;
+  o.hang_runs = 2;
+  o.failover_runs = 2;
+  o.lease_n = 200;
+  o.lease_window_s = 0.5;
   o.timeout_s = 60;
 }
 
 const char* usage =
   "usage: supervise-bench [options] [CAF options]\n"
   "  --only=ROW,...          rows: restart siblings group start stop crashloop blocking msgpath\n"
-  "                          remote (when built with supervise::actors)\n"
+  "                          remote failover leases (when built with supervise::actors)\n"
   "  --smoke                 seconds-long run with tiny sizes (targets reported, not enforced)\n"
   "  --json=PATH             JSON output (default build/bench/bench.json)\n"
   "  --restarts=N --warmup=N timed / warm-up restarts (restart, siblings; default 10000/1000)\n"
@@ -251,6 +256,12 @@ const char* usage =
   "  --blocking-restarts=N   timed blocking restarts (default 10000, +500 warm-up)\n"
   "  --msgs=N --msg-reps=R   messages per rep / reps (default 1000000 / 5)\n"
   "  --remote-n=N            remote children, row remote (default 2000; smoke 100)\n"
+  "  --kill-runs=N --hang-runs=N --failover-runs=N\n"
+  "                          row failover: runs of kill -9 / SIGSTOP detection, safe\n"
+  "                          failover (default 30 / 10 / 10; smoke 3 / 2 / 2)\n"
+  "  --lease-n=N --lease-window=S\n"
+  "                          row leases: idle remote children, CPU window (default\n"
+  "                          10000 / 2 s; smoke 200 / 0.5 s)\n"
   "  --default-hook          restart/group rows: keep the default (logging) event hook;\n"
   "                          by default a no-op on_event, as the bare baseline logs nothing\n"
   "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"
@@ -280,6 +291,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> only;
   std::string internal_variant;
   size_t internal_n = 0;
+  std::string internal_node; // distribution rows' subprocesses (nodes.cpp)
+  std::vector<std::string> internal_args;
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--smoke") == 0)
       apply_smoke(o);
@@ -327,6 +340,16 @@ int main(int argc, char** argv) {
         o.msg_reps = std::max<size_t>(1, std::stoul(v));
       } else if ((v = val(a, "--remote-n="))) {
         o.remote_n = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--kill-runs="))) {
+        o.kill_runs = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--hang-runs="))) {
+        o.hang_runs = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--failover-runs="))) {
+        o.failover_runs = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--lease-n="))) {
+        o.lease_n = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--lease-window="))) {
+        o.lease_window_s = std::max(0.1, std::stod(v));
       } else if ((v = val(a, "--variant="))) {
         std::string w = v;
         if (w != "lib" && w != "bare" && w != "both")
@@ -343,6 +366,10 @@ int main(int argc, char** argv) {
         internal_variant = v;
       } else if ((v = val(a, "--internal-n="))) {
         internal_n = std::stoul(v);
+      } else if ((v = val(a, "--internal-node="))) {
+        internal_node = v;
+      } else if ((v = val(a, "--internal-arg="))) {
+        internal_args.emplace_back(v);
       } else if (a[0] == '-') {
         o.caf_args.emplace_back(a);
       } else {
@@ -357,6 +384,10 @@ int main(int argc, char** argv) {
   }
   if (!internal_variant.empty())
     return start_child_main(o, internal_variant, internal_n);
+#ifdef SUPERVISE_BENCH_REMOTE
+  if (!internal_node.empty())
+    return node_main(o, internal_node, internal_args);
+#endif
   if (only.empty())
     only = all_rows;
   for (auto& r : only)

@@ -98,8 +98,6 @@ double bare_round(caf::actor_system& sys, uint16_t port, size_t n, double timeou
   return ms;
 }
 
-} // namespace
-
 struct figures {
   double lib_start, bare_start, lib_stop; // medians, ms
 };

@@ -11,6 +11,8 @@
 #include "effect_log.hpp"
 #include "remote_types.hpp"
 #include "supervise/actors/command.hpp"
+#include "supervise/actors/command_type.hpp"
+#include "supervise/actors/remote_child.hpp"
 #include "supervise/actors/errc.hpp"
 #include "supervise/actors/node_agent.hpp"
 
@@ -29,8 +31,22 @@ void sleeper(caf::blocking_actor* self) {
   self->receive([](int) {}, caf::after(std::chrono::milliseconds(50)) >> [] {});
 }
 
+command_options program(std::vector<std::string> argv, std::shared_ptr<command_control> ctl = nullptr) {
+  command_options c;
+  c.argv = std::move(argv);
+  c.grace = 2s;
+  c.control = std::move(ctl);
+  return c;
+}
+
+// "sleeper" blocks in-process; "sleep" and "exit3" are subprocesses.
 struct sleeper_config : plain_node_config {
-  sleeper_config() { add_actor_type("sleeper", sleeper); }
+  std::shared_ptr<command_control> sleep_ctl = std::make_shared<command_control>();
+  sleeper_config() {
+    add_actor_type("sleeper", sleeper);
+    add_command_type(*this, "sleep", program({"/bin/sleep", "30"}, sleep_ctl));
+    add_command_type(*this, "exit3", program({"/bin/sh", "-c", "exit 3"}));
+  }
 };
 
 /// A node agent in this process (allowing doubler, effector, sleeper).
@@ -42,7 +58,7 @@ struct agent_fixture : recording {
 
   agent_fixture() {
     node_agent_options a;
-    a.allow = {"doubler", "effector", "sleeper"};
+    a.allow = {"doubler", "effector", "sleeper", "sleep", "exit3"};
     a.insecure = true;
     a.endpoint = ep;
     worker.emplace(sys, one_child("agent", node_agent(a)), options());
@@ -159,6 +175,39 @@ BOOST_AUTO_TEST_CASE(a_paused_supervisor_s_child_stops_within_its_lease) {
   BOOST_CHECK(!ctl->signal(SIGCONT));
   launcher->stop();
   launcher->wait();
+}
+
+BOOST_AUTO_TEST_CASE(blocking_work_runs_remotely_as_a_command) {
+  plain_node_config sup_cfg;
+  caf::actor_system sup_sys{sup_cfg};
+  auto remote = [&](const char* type) {
+    remote_child_options o;
+    o.type = type;
+    o.nodes = {{"n1", "127.0.0.1", ep->port()}};
+    o.insecure = true;
+    return remote_child(o);
+  };
+  tree sup{sup_sys, [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    run(ctx, "sleep", remote("sleep"));
+    run(ctx, "exit3", remote("exit3"));
+    signal(ctx, signal_type::healthy);
+    signal(ctx, signal_type::done);
+    return {};
+  }, options()};
+  BOOST_REQUIRE(rec.wait("root.sleep", node_state::healthy));
+  auto until = steady::now() + 10s; // the program starts on the node's own thread
+  while (cfg.sleep_ctl->pid() == 0 && steady::now() < until)
+    std::this_thread::sleep_for(5ms); // ok-sleep: a pid has nothing to wait on
+  auto pid = cfg.sleep_ctl->pid();
+  BOOST_REQUIRE(pid > 0); // /bin/sleep runs on the node
+  // A program that exits by itself ends its remote child with its status.
+  BOOST_REQUIRE(rec.wait("root.exit3", node_state::dead));
+  BOOST_CHECK(logs.wait("root", "exited with status 3"));
+  // Stopping the remote child stops the program (SIGTERM) and reaps it.
+  sup.stop();
+  BOOST_CHECK(!sup.wait());
+  BOOST_CHECK(wait_gone(pid));
+  BOOST_CHECK_EQUAL(cfg.sleep_ctl->pid(), 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
