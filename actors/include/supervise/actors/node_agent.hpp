@@ -16,7 +16,7 @@
 //    epoch not newer than every epoch seen for the key (errc::stale_epoch),
 //    a type that spawns a blocking actor (actors_errc::refused: a blocking
 //    actor cannot be stopped, so its lease could not be enforced; run such
-//    work as a `command` subprocess);
+//    work as a subprocess: add_command_type, command_type.hpp);
 //  - spawns the child (actor_system::spawn by registered name) only once
 //    the requester's lease desk confirmed the epoch, and renews the leases of
 //    all children of one requesting process with one message every lease / 4;
