@@ -8,7 +8,11 @@
 // remote children of one supervising tree (placement spread, lease 500 ms).
 // Every effector appends "<epoch> <CLOCK_MONOTONIC ns>" to its own file
 // every 2 ms while its lease holds. A seeded generator picks a node and a
-// fault: kill -9, or SIGSTOP for 0.2..1.5 s then SIGCONT. After each fault
+// fault: kill -9, SIGSTOP for 0.2..1.5 s then SIGCONT, or (as root) a
+// silent partition for 0.2..3 s: each node then runs in a network namespace
+// of its own, linked by a veth pair (10.232.x.1/.2), and blackhole routes on
+// both sides drop everything between it and the supervisor until the heal.
+// After each fault
 // the driver waits (bounded) until the killed node's children ended and
 // every child runs again, none waiting out a lease. At the end, for
 // every child, the effects of two epochs must never interleave; the count of
@@ -46,6 +50,39 @@ using namespace supervise::actors;
 using steady = std::chrono::steady_clock;
 
 namespace {
+
+bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+
+// A node's own network namespace, linked to this one; removed at the end.
+struct netns {
+  std::string name, host_if, host_ip, node_ip;
+  bool up = false;
+  explicit netns(int i) {
+    auto tag = std::to_string(::getpid() % 100000) + "x" + std::to_string(i);
+    name = "svs" + tag;
+    host_if = "svs" + tag + "h";
+    auto subnet = std::to_string(20 + (::getpid() * 3 + i) % 200);
+    host_ip = "10.232." + subnet + ".1";
+    node_ip = "10.232." + subnet + ".2";
+    up = sh("ip netns add " + name)
+         && sh("ip link add " + host_if + " type veth peer name eth0 netns " + name)
+         && sh("ip addr add " + host_ip + "/24 dev " + host_if) && sh("ip link set " + host_if + " up")
+         && sh("ip -n " + name + " addr add " + node_ip + "/24 dev eth0")
+         && sh("ip -n " + name + " link set eth0 up") && sh("ip -n " + name + " link set lo up");
+  }
+  ~netns() {
+    sh("ip route del blackhole " + node_ip + "/32");
+    sh("ip netns del " + name);
+  }
+  void cut() {
+    sh("ip route add blackhole " + node_ip + "/32");
+    sh("ip -n " + name + " route add blackhole " + host_ip + "/32");
+  }
+  void heal() {
+    sh("ip route del blackhole " + node_ip + "/32");
+    sh("ip -n " + name + " route del blackhole " + host_ip + "/32");
+  }
+};
 
 struct soak_options {
   int faults = 1000;
@@ -108,12 +145,25 @@ int run(const soak_options& o) {
   std::vector<std::shared_ptr<command_control>> ctl;
   std::vector<node_address> nodes;
   std::vector<command_options> cmds;
+  std::vector<std::unique_ptr<netns>> spaces;
+  bool partitions = true;
+  for (int i = 0; i < 3; ++i) {
+    spaces.push_back(std::make_unique<netns>(i));
+    partitions = partitions && spaces.back()->up;
+  }
+  if (!partitions) {
+    spaces.clear();
+    std::printf("remote-soak: no network namespaces here (needs root and ip): no partitions\n");
+  }
   for (int i = 0; i < 3; ++i) {
     ctl.push_back(std::make_shared<command_control>());
     auto port = 20000 + static_cast<int>((::getpid() * 7 + i * 101) % 20000);
-    nodes.push_back({"n" + std::to_string(i + 1), "127.0.0.1", port});
+    auto host = partitions ? spaces[i]->node_ip : std::string{"127.0.0.1"};
+    nodes.push_back({"n" + std::to_string(i + 1), host, port});
     command_options c;
-    c.argv = {SUPERVISE_ACTORS_NODE, std::to_string(port), "insecure"};
+    c.argv = {SUPERVISE_ACTORS_NODE, std::to_string(port), "insecure", host};
+    if (partitions)
+      c.argv.insert(c.argv.begin(), {"ip", "netns", "exec", spaces[i]->name});
     c.ready_line = "listening";
     c.grace = 1s;
     c.control = ctl.back();
@@ -168,7 +218,7 @@ int run(const soak_options& o) {
     return 1;
   }
   std::mt19937 rng{o.seed};
-  int kills = 0, pauses = 0, stuck = 0; // stuck: not stable within the bound
+  int kills = 0, pauses = 0, cuts = 0, stuck = 0; // stuck: not stable within the bound
   std::vector<double> recovery_ms;
   auto start = steady::now();
   for (int f = 0; f < o.faults; ++f) {
@@ -184,7 +234,17 @@ int run(const soak_options& o) {
       });
     };
     bool ok;
-    if (rng() % 2 == 0) {
+    auto kind = rng() % (partitions ? 3 : 2);
+    if (kind == 2) {
+      ++cuts;
+      auto d = std::chrono::milliseconds(200 + rng() % 2800);
+      spaces[j]->cut();
+      std::this_thread::sleep_for(d); // the partition itself
+      spaces[j]->heal();
+      if (d < 700ms)
+        std::this_thread::sleep_for(700ms - d); // as for a pause, below
+      ok = wait_until(stable, 15s);
+    } else if (kind == 0) {
       ++kills;
       ctl[j]->signal(SIGKILL); // noticed at once (the socket closes)
       ok = wait_until([&] { return gone() && stable(); }, 15s);
@@ -220,10 +280,10 @@ int run(const soak_options& o) {
     return recovery_ms.empty() ? 0.0 : recovery_ms[std::min(recovery_ms.size() - 1,
                                                             static_cast<size_t>(q * recovery_ms.size()))];
   };
-  std::printf("remote-soak: %d faults (%d kill -9, %d SIGSTOP) in %.0f s, %d children, %s mode: "
+  std::printf("remote-soak: %d faults (%d kill -9, %d SIGSTOP, %d partitions) in %.0f s, %d children, %s mode: "
               "%llu incarnations, %d overlapping epoch pairs, %d not recovered; "
               "fault -> stable again p50 %.0f ms, p99 %.0f ms\n",
-              o.faults, kills, pauses, elapsed, o.children, o.immediate ? "immediate" : "safe",
+              o.faults, kills, pauses, cuts, elapsed, o.children, o.immediate ? "immediate" : "safe",
               static_cast<unsigned long long>(incarnations), total, stuck, pct(0.5), pct(0.99));
   std::filesystem::remove_all(dir);
   return (!o.immediate && total > 0) || stuck > 0 ? 1 : 0;
