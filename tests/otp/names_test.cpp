@@ -209,4 +209,42 @@ BOOST_AUTO_TEST_CASE(live_actor_systems_keep_their_names_apart) {
   stop(a);
 }
 
+BOOST_AUTO_TEST_CASE(a_stand_in_names_another_actor_and_says_where_it_runs) {
+  // The first incarnation of "proxy" stands in for an actor that runs
+  // elsewhere (as a remote child's stub does); the second does not.
+  auto elsewhere = sys.spawn([](int) -> caf::behavior { return {[](int x) { return x; }}; }, 0);
+  auto first_ctx = std::make_shared<std::optional<context>>();
+  auto stand_in = std::make_shared<caf::actor>();
+  supervisor s{sys, "S", quiet_spec()};
+  value_of(s.add("proxy", [=](caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    if (!*first_ctx) {
+      *first_ctx = ctx;
+      *stand_in = caf::actor_cast<caf::actor>(self);
+      BOOST_CHECK(!set_location(ctx, "n1 epoch 7"));
+      BOOST_CHECK(!set_named_actor(ctx, elsewhere));
+    }
+    return {[self](fail_atom) { self->quit(test_failure()); }};
+  }));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  BOOST_CHECK(value_of(whereis(sys, "S.proxy")) == elsewhere);
+  auto nodes = snapshot(sys, "S");
+  BOOST_REQUIRE_EQUAL(nodes.size(), 2u);
+  BOOST_CHECK_EQUAL(nodes[1].location, "n1 epoch 7");
+  BOOST_CHECK(render_text(nodes).find("at n1 epoch 7") != std::string::npos);
+  BOOST_CHECK(set_named_actor(**first_ctx, caf::actor{}) == errc::invalid_option);
+  // Its exit ends both: the next incarnation is reached as itself, runs here.
+  caf::anon_send(*stand_in, fail_atom::value);
+  settle();
+  auto now = value_of(whereis(sys, "S.proxy"));
+  BOOST_CHECK(now != elsewhere);
+  BOOST_CHECK(snapshot(sys, "S")[1].location.empty());
+  BOOST_CHECK(set_location(**first_ctx, "stale") == errc::stale_context);
+  BOOST_CHECK(set_named_actor(**first_ctx, elsewhere) == errc::stale_context);
+  *stand_in = nullptr;
+  stop(s);
+  caf::anon_send_exit(elsewhere, caf::exit_reason::user_shutdown);
+  settle();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
