@@ -61,6 +61,10 @@ struct tls_fixture : identity_fixture, recording {
 
 } // namespace
 
+// One suite (one process under CTest) per case: several TLS actor systems
+// made and destroyed in one process sometimes leak CAF 0.17's openssl BASP
+// broker at exit (3 of 10 runs of the three cases together under
+// LeakSanitizer, none of 8 runs of each alone).
 BOOST_FIXTURE_TEST_SUITE(remote_child_tls, tls_fixture)
 
 BOOST_AUTO_TEST_CASE(a_remote_child_runs_over_mutual_tls_by_default) {
@@ -73,6 +77,10 @@ BOOST_AUTO_TEST_CASE(a_remote_child_runs_over_mutual_tls_by_default) {
   sup.stop();
   BOOST_CHECK(!sup.wait());
 }
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(remote_child_tls_other_ca, tls_fixture)
 
 BOOST_AUTO_TEST_CASE(a_peer_of_another_ca_starts_nothing_and_the_agent_keeps_serving) {
   {
@@ -96,6 +104,10 @@ BOOST_AUTO_TEST_CASE(a_peer_of_another_ca_starts_nothing_and_the_agent_keeps_ser
   sup.stop();
   sup.wait();
 }
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(remote_child_tls_plain_peer, tls_fixture)
 
 BOOST_AUTO_TEST_CASE(a_plain_peer_cannot_reach_a_tls_agent) {
   caf::actor_system_config cfg;
