@@ -49,6 +49,7 @@ struct options {
   size_t failover_runs = 10;        // row failover: safe failovers (lib only)
   size_t lease_n = 10000;           // row leases: idle remote children
   double lease_window_s = 2;        // row leases: CPU window
+  long lease_ms = 500;              // row leases: remote_child_options::lease
   bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
   bool quiet_hook = true;           // restart/group rows: a no-op on_event (no event text),
                                     // as the bare baseline logs nothing; --default-hook: off

@@ -124,7 +124,8 @@ double bare_detect(const options& o, caf::actor_system& sys, int sig) {
     fail("failover: bare connect: " + caf::to_string(proxy.error()));
   latch watching, down;
   clk::time_point t_down;
-  sys.spawn([&, p = *proxy](caf::event_based_actor* self) -> caf::behavior {
+  // Held until the end: an actor nobody references ends at once (CAF).
+  auto mon = sys.spawn([&, p = *proxy](caf::event_based_actor* self) -> caf::behavior {
     self->monitor(p);
     self->set_down_handler([&, self](caf::down_msg&) {
       t_down = clk::now();
@@ -142,6 +143,7 @@ double bare_detect(const options& o, caf::actor_system& sys, int sig) {
   if (!down.wait(o.timeout_s))
     fail("failover: bare proxy never went down");
   node.proc.finish();
+  caf::anon_send_exit(mon, caf::exit_reason::user_shutdown);
   return ms_between(t0, t_down);
 }
 

@@ -259,9 +259,9 @@ const char* usage =
   "  --kill-runs=N --hang-runs=N --failover-runs=N\n"
   "                          row failover: runs of kill -9 / SIGSTOP detection, safe\n"
   "                          failover (default 30 / 10 / 10; smoke 3 / 2 / 2)\n"
-  "  --lease-n=N --lease-window=S\n"
-  "                          row leases: idle remote children, CPU window (default\n"
-  "                          10000 / 2 s; smoke 200 / 0.5 s)\n"
+  "  --lease-n=N --lease-window=S --lease-ms=L\n"
+  "                          row leases: idle remote children, CPU window, their lease\n"
+  "                          (default 10000 / 2 s / 500 ms; smoke 200 / 0.5 s)\n"
   "  --default-hook          restart/group rows: keep the default (logging) event hook;\n"
   "                          by default a no-op on_event, as the bare baseline logs nothing\n"
   "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"
@@ -348,6 +348,8 @@ int main(int argc, char** argv) {
         o.failover_runs = std::max<size_t>(1, std::stoul(v));
       } else if ((v = val(a, "--lease-n="))) {
         o.lease_n = std::max<size_t>(1, std::stoul(v));
+      } else if ((v = val(a, "--lease-ms="))) {
+        o.lease_ms = std::max(100L, std::stol(v));
       } else if ((v = val(a, "--lease-window="))) {
         o.lease_window_s = std::max(0.1, std::stod(v));
       } else if ((v = val(a, "--variant="))) {

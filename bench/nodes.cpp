@@ -201,8 +201,16 @@ void subprocess::finish() {
   }
 }
 
-node_process::node_process(const options& o, const std::string& mode)
-  : proc(o, {"--internal-node=" + mode}) {
+namespace {
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+} // namespace
+
+node_process::node_process(const options& o, const std::string& mode,
+                           const std::vector<std::string>& caf_presets)
+  : proc(o, with({"--internal-node=" + mode}, caf_presets)) {
   auto rest = proc.wait_line("listening ", std::min(o.timeout_s, 30.0));
   if (!rest)
     fail("a " + mode + " node process did not listen");

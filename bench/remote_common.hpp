@@ -74,8 +74,10 @@ private:
 /// A node process: `--internal-node=agent` (a node_agent allowing "counter"
 /// on 127.0.0.1, plain BASP) or `bare` (bare CAF: one published "counter",
 /// CAF's spawn server open). Waits until it listens; fail()s otherwise.
+/// `caf_presets` go before the command line's CAF options (which win).
 struct node_process {
-  node_process(const options& o, const std::string& mode);
+  node_process(const options& o, const std::string& mode,
+               const std::vector<std::string>& caf_presets = {});
   subprocess proc;
   uint16_t port = 0;
 };

@@ -130,9 +130,11 @@ struct agent_state {
         asking.push_back(p.epoch);
     if (!full && asking.empty())
       return;
+    // High priority, both ways: a renewal must not wait behind a burst of
+    // starts (or placements at the desk), or leases lapse under load.
     self
-      ->request(g.desk, interval(g) * 4, renew_atom::value, seq, uint64_t{children.size()},
-                std::move(asking))
+      ->request<caf::message_priority::high>(g.desk, interval(g) * 4, renew_atom::value, seq,
+                                             uint64_t{children.size()}, std::move(asking))
       .then([this, who, full](grant_atom, uint64_t seq, std::vector<uint64_t>& current) {
               granted(who, seq, current, full);
             },

@@ -70,6 +70,7 @@ struct node_entry {
   std::chrono::nanoseconds quarantine{};
   clock::time_point last_grant{}; // when the last grant went out to it
   std::map<uint64_t, held> epochs;
+  std::map<std::string, uint64_t> group_members; // epochs above, by spread group
 };
 
 struct desk_state {
@@ -91,11 +92,16 @@ struct desk_state {
     return e;
   }
 
-  uint64_t members(const node_entry& e, const std::string& group) const {
-    uint64_t n = 0;
-    for (auto& [epoch, h] : e.epochs)
-      n += h.group == group ? 1 : 0;
-    return n;
+  static uint64_t members(const node_entry& e, const std::string& group) {
+    auto i = e.group_members.find(group);
+    return i == e.group_members.end() ? 0 : i->second;
+  }
+
+  // Epoch `h` of `e` is over.
+  static void forget(node_entry& e, std::map<uint64_t, held>::iterator h) {
+    if (auto g = e.group_members.find(h->second.group); g != e.group_members.end() && --g->second == 0)
+      e.group_members.erase(g);
+    e.epochs.erase(h);
   }
 
   // Tries the best untried candidate; `reasons` collects why others failed.
@@ -183,12 +189,15 @@ struct desk_state {
   void hold(node_entry& e, const std::string& key, const place_request& req) {
     auto& o = *req.opts;
     e.epochs[req.epoch] = held{req.group, lease_terms{o.lease, 1e-3, o.stop_grace}, false};
+    ++e.group_members[req.group];
     node_of[req.epoch] = key;
   }
 
   void unhold(uint64_t epoch) {
     if (auto i = node_of.find(epoch); i != node_of.end()) {
-      nodes[i->second].epochs.erase(epoch);
+      auto& e = nodes[i->second];
+      if (auto h = e.epochs.find(epoch); h != e.epochs.end())
+        forget(e, h);
       node_of.erase(i);
     }
   }
@@ -250,7 +259,7 @@ struct desk_state {
     if (h != e.epochs.end()) {
       if (h->second.granted)
         safe = std::max(now, safe_failover_at(e.last_grant, h->second.terms));
-      e.epochs.erase(h);
+      forget(e, h);
     }
     if (lost)
       health->quarantine(i_key, now + e.quarantine);
