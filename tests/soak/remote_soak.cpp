@@ -126,7 +126,7 @@ bool wait_until(F ok, std::chrono::milliseconds bound) {
   while (!ok()) {
     if (steady::now() >= until)
       return false;
-    std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(5ms); // ok-sleep: polling other processes' effects, nothing to wait on
   }
   return true;
 }
@@ -233,17 +233,19 @@ int run(const soak_options& o) {
         return std::find(moved.begin(), moved.end(), h->epoch()) != moved.end();
       });
     };
+    // After a pause or a partition: stable, and no longer within the window
+    // in which the connection timeout (500 ms + a heartbeat) could still
+    // notice it (a short fault may pass unnoticed).
+    auto settled = [&] { return steady::now() >= t0 + 700ms && stable(); };
     bool ok;
     auto kind = rng() % (partitions ? 3 : 2);
     if (kind == 2) {
       ++cuts;
       auto d = std::chrono::milliseconds(200 + rng() % 2800);
       spaces[j]->cut();
-      std::this_thread::sleep_for(d); // the partition itself
+      std::this_thread::sleep_for(d); // ok-sleep: the partition's own length is the fault
       spaces[j]->heal();
-      if (d < 700ms)
-        std::this_thread::sleep_for(700ms - d); // as for a pause, below
-      ok = wait_until(stable, 15s);
+      ok = wait_until(settled, 15s);
     } else if (kind == 0) {
       ++kills;
       ctl[j]->signal(SIGKILL); // noticed at once (the socket closes)
@@ -252,13 +254,9 @@ int run(const soak_options& o) {
       ++pauses;
       auto d = std::chrono::milliseconds(200 + rng() % 1300);
       ctl[j]->signal(SIGSTOP);
-      std::this_thread::sleep_for(d); // the pause itself
+      std::this_thread::sleep_for(d); // ok-sleep: the pause's own length is the fault
       ctl[j]->signal(SIGCONT);
-      // A pause may end before the connection timeout (500 ms) noticed it:
-      // give that window a chance to pass, then wait for the dust to settle.
-      if (d < 700ms)
-        std::this_thread::sleep_for(700ms - d);
-      ok = wait_until(stable, 15s);
+      ok = wait_until(settled, 15s);
     }
     stuck += ok ? 0 : 1;
     recovery_ms.push_back(std::chrono::duration<double, std::milli>(steady::now() - t0).count());
