@@ -36,26 +36,28 @@ using tick_atom = caf::atom_constant<caf::atom("sv_tick")>;
 using flush_atom = caf::atom_constant<caf::atom("sv_flush")>;
 using kill_atom = caf::atom_constant<caf::atom("sv_kill")>;
 
-// A child this agent runs.
-struct child_entry {
+// What a start request says about its incarnation, kept while it runs.
+struct incarnation_terms {
   std::string key;
   uint64_t epoch = 0;
+  std::chrono::nanoseconds length{}; // of its lease
+  std::chrono::nanoseconds grace{};  // to stop once fenced
+};
+
+// A child this agent runs.
+struct child_entry {
+  incarnation_terms terms;
   caf::actor actor;
   caf::actor_addr desk;
-  std::chrono::nanoseconds length{};
-  std::chrono::nanoseconds grace{};
   std::shared_ptr<std::atomic<int64_t>> deadline; // steady ns; 0 once fenced
   bool fenced = false;
 };
 
 // A start waiting for its epoch to be confirmed by a grant.
 struct pending_start {
-  std::string key;
-  uint64_t epoch = 0;
+  incarnation_terms terms;
   std::string type;
   caf::message args;
-  std::chrono::nanoseconds length{};
-  std::chrono::nanoseconds grace{};
   uint64_t need_seq = 0; // the first renewal sent after it arrived
   caf::response_promise rp;
 };
@@ -104,9 +106,9 @@ struct agent_state {
     }
     auto rp = self->make_response_promise();
     g.shortest = std::min(g.shortest, std::chrono::nanoseconds{lease_ns});
-    g.pending.push_back({std::move(key), epoch, std::move(type), std::move(args),
-                         std::chrono::nanoseconds{lease_ns}, std::chrono::nanoseconds{grace_ns},
-                         g.next_seq, rp});
+    incarnation_terms terms{std::move(key), epoch, std::chrono::nanoseconds{lease_ns},
+                            std::chrono::nanoseconds{grace_ns}};
+    g.pending.push_back({std::move(terms), std::move(type), std::move(args), g.next_seq, rp});
     if (!g.flush_queued) { // one renewal for a burst of starts
       g.flush_queued = true;
       self->send(self, flush_atom::value, who);
@@ -127,7 +129,7 @@ struct agent_state {
     std::vector<uint64_t> asking;
     if (!full)
       for (auto& p : g.pending)
-        asking.push_back(p.epoch);
+        asking.push_back(p.terms.epoch);
     if (!full && asking.empty())
       return;
     // High priority, both ways: a renewal must not wait behind a burst of
@@ -157,12 +159,12 @@ struct agent_state {
       auto& c = children.at(addr);
       if (c.fenced)
         continue;
-      if (!listed(c.epoch)) {
+      if (!listed(c.terms.epoch)) {
         if (full)
           fence(c, "its supervisor released it");
         continue;
       }
-      auto d = steady_ns(*t0 + c.length);
+      auto d = steady_ns(*t0 + c.terms.length);
       if (d > c.deadline->load())
         c.deadline->store(d, std::memory_order_release);
       earliest = std::min(earliest, c.deadline->load());
@@ -176,12 +178,12 @@ struct agent_state {
                                        std::make_move_iterator(g.pending.end()));
     g.pending.erase(ready, g.pending.end());
     for (auto& p : decided) {
-      if (listed(p.epoch))
+      if (listed(p.terms.epoch))
         spawn(who, p, *t0);
       else
         p.rp.deliver(make_error(errc::lease_expired,
                                 fmt::format("key {}: epoch {} was not confirmed by its supervisor",
-                                            p.key, p.epoch)));
+                                            p.terms.key, p.terms.epoch)));
     }
   }
 
@@ -203,14 +205,14 @@ struct agent_state {
                                           "enforced (run it as a command)", p.type)));
       return;
     }
-    auto deadline = std::make_shared<std::atomic<int64_t>>(steady_ns(t0 + p.length));
-    put_lease(ptr, lease_token{p.epoch, deadline});
+    auto deadline = std::make_shared<std::atomic<int64_t>>(steady_ns(t0 + p.terms.length));
+    put_lease(ptr, lease_token{p.terms.epoch, deadline});
     guard.unlock();
     auto addr = h->address();
-    children[addr] = child_entry{p.key, p.epoch, *h, who, p.length, p.grace, deadline, false};
+    children[addr] = child_entry{p.terms, *h, who, deadline, false};
     grantors[who].children.insert(addr);
     self->monitor(*h);
-    log.info("started {} for {} (epoch {})", p.type, p.key, p.epoch);
+    log.info("started {} for {} (epoch {})", p.type, p.terms.key, p.terms.epoch);
     p.rp.deliver(*h);
   }
 
@@ -218,10 +220,10 @@ struct agent_state {
   void fence(child_entry& c, const char* why) {
     c.fenced = true;
     c.deadline->store(0, std::memory_order_release);
-    log.warning("stopping {} (epoch {}): {}", c.key, c.epoch, why);
+    log.warning("stopping {} (epoch {}): {}", c.terms.key, c.terms.epoch, why);
     self->send<caf::message_priority::high>(
       c.actor, caf::exit_msg{self->address(), make_error(errc::lease_expired, why)});
-    self->delayed_send(self, c.grace, kill_atom::value, c.actor.address());
+    self->delayed_send(self, c.terms.grace, kill_atom::value, c.actor.address());
   }
 
   // Fences every child whose deadline passed.
@@ -250,7 +252,7 @@ struct agent_state {
 
   void down(const caf::down_msg& msg) {
     if (auto ci = children.find(msg.source); ci != children.end()) {
-      erase_lease(caf::actor_cast<caf::abstract_actor*>(ci->second.actor), ci->second.epoch);
+      erase_lease(caf::actor_cast<caf::abstract_actor*>(ci->second.actor), ci->second.terms.epoch);
       if (auto gi = grantors.find(ci->second.desk); gi != grantors.end()) {
         gi->second.children.erase(msg.source);
         forget_if_gone(gi);
@@ -281,7 +283,7 @@ struct agent_state {
   // The agent itself stops: so do its children.
   void stop_all() {
     for (auto& [addr, c] : children) {
-      erase_lease(caf::actor_cast<caf::abstract_actor*>(c.actor), c.epoch);
+      erase_lease(caf::actor_cast<caf::abstract_actor*>(c.actor), c.terms.epoch);
       caf::anon_send<caf::message_priority::high>(
         c.actor, caf::exit_msg{self->address(), make_error(errc::node_lost, "its node agent stopped")});
     }
