@@ -13,7 +13,9 @@
 // node process (/proc/PID/task/*/schedstat), the window with N children minus
 // the window before them (the connection and its heartbeats exist in both),
 // in % of one core; with CAF's default scheduler, then scheduler.policy =
-// sharing. Traffic = bytes over the process's TCP sockets (TCP_INFO).
+// sharing. The window with N children opens once the start requests'
+// timeouts have passed (connect timeout + lease after the start). Traffic =
+// bytes over the process's TCP sockets (TCP_INFO).
 // Memory: the same N as local event-based children of a tree, in a subprocess
 // of the start row's mode (--internal-start=tree).
 #include <future>
@@ -265,7 +267,12 @@ int leases_child_main(const options& o, const std::vector<std::string>& args) {
   double start_ms = us_between(t0, clk::now()) / 1e3;
   size_t rss1 = rss_bytes();
   size_t dead0 = g_dead.load();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Past the start: each stub's start request carries a timeout (connect
+  // timeout + lease) that CAF 0.17 cannot cancel, so N timeout messages
+  // reach the stubs that long after their start. The window measures the
+  // steady state after them.
+  std::this_thread::sleep_for(supervise::actors::remote_child_options{}.connect_timeout + lease
+                              + std::chrono::milliseconds(300));
   auto busy = window(node, w);
   std::printf("RESULT converged=1 dead_start=%zu dead_window=%zu start_ms=%.3f rss=%.1f idle_self=%.0f idle_node=%.0f self=%.0f node=%.0f "
               "idle_in=%.0f idle_out=%.0f in=%.0f out=%.0f\n",

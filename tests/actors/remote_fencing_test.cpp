@@ -66,10 +66,12 @@ struct agent_fixture : recording {
   }
 };
 
-// A lease desk that confirms every epoch in `granted`.
+// A lease desk that confirms every epoch in `granted` (a whole set, at
+// generation 1, with each grant).
 caf::behavior granting_desk(std::vector<uint64_t> granted) {
-  return {[granted](proto::renew_atom, uint64_t seq, uint64_t, const std::vector<uint64_t>&) {
-    return caf::make_message(proto::grant_atom::value, seq, granted);
+  return {[granted](proto::renew_atom, uint64_t seq, uint64_t, uint64_t) {
+    return caf::make_message(proto::grant_atom::value, seq, uint64_t{0}, uint64_t{1}, true, granted,
+                             std::vector<uint64_t>{});
   }};
 }
 

@@ -2,26 +2,28 @@
 // leases. One state per agent incarnation, touched only by its handlers.
 //
 // Per requesting process (its lease desk, the "grantor") the agent keeps one
-// renewal loop: every lease / 4 it asks the desk which of its epochs are
-// still current, noting its own send time t0. The grant makes each listed
-// child's deadline t0 + lease (a late grant cannot extend it) and stops every
-// child not listed. A new child is spawned only when a grant for a renewal
-// sent after its start request arrived lists its epoch: a start that reaches
-// the agent after its stub gave up is never run. Such a renewal, sent for a
-// burst of starts, asks about their epochs only (a partial grant: it
-// extends and starts what it lists, and stops nothing), so a start costs
-// the size of its burst, not of all children.
+// renewal loop and a copy of the set of epochs the desk holds current here
+// (detail/grant_log.hpp). Every lease / 4, and once per burst of starts, it
+// renews: it names its copy's generation and notes its own send time t0. A
+// grant brings the changes since; once applied, it stops each child whose
+// epoch left the set and makes the deadline of all others t0 + lease (a late
+// grant cannot extend it). Children of one grantor with the same lease
+// length share one deadline, so a renewal costs what changed, not the number
+// of children. A new child is spawned only when a grant for a renewal sent
+// after its start request arrived has its epoch in the set: a start that
+// reaches the agent after its stub gave up is never run.
 #include "agent/agent_actor.hpp"
 
 #include <algorithm>
 #include <limits>
 #include <map>
-#include <set>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 #include <fmt/format.h>
 
 #include "agent/lease_registry.hpp"
+#include "detail/grant_log.hpp"
 #include "detail/lease.hpp"
 #include "detail/protocol.hpp"
 #include "supervise/actors/errc.hpp"
@@ -44,12 +46,18 @@ struct incarnation_terms {
   std::chrono::nanoseconds grace{};  // to stop once fenced
 };
 
+// The deadline of a grantor's children with one lease length.
+struct lease_class {
+  std::shared_ptr<std::atomic<int64_t>> deadline = std::make_shared<std::atomic<int64_t>>(0);
+  size_t live = 0; // children counting on it, not fenced yet
+};
+
 // A child this agent runs.
 struct child_entry {
   incarnation_terms terms;
   caf::actor actor;
   caf::actor_addr desk;
-  std::shared_ptr<std::atomic<int64_t>> deadline; // steady ns; 0 once fenced
+  std::shared_ptr<std::atomic<bool>> ended; // what its lease_token reads
   bool fenced = false;
 };
 
@@ -66,12 +74,14 @@ struct pending_start {
 struct grantor {
   caf::actor desk;
   holder_lease lease{lease_terms{}}; // its renewals' send times
+  grant_copy copy;                   // the epochs its desk holds current here
   uint64_t next_seq = 1;
   bool flush_queued = false; // a renewal for new starts is queued
   bool ticking = false;
   std::chrono::nanoseconds shortest = std::chrono::nanoseconds::max(); // lease of its children
   std::vector<pending_start> pending;
-  std::set<caf::actor_addr> children;
+  std::map<std::chrono::nanoseconds, lease_class> classes; // by lease length
+  std::unordered_map<uint64_t, caf::actor_addr> children;   // by epoch
 };
 
 struct agent_state {
@@ -120,71 +130,61 @@ struct agent_state {
     return caf::delegated<caf::actor>{};
   }
 
-  // A full renewal (the loop's) asks about every epoch; a partial one (for
-  // new starts) about the pending starts' epochs.
-  void renew(const caf::actor_addr& who, bool full) {
+  void renew(const caf::actor_addr& who) {
     auto& g = grantors[who];
     auto seq = g.next_seq++;
     g.lease.sent(seq, clock::now());
-    std::vector<uint64_t> asking;
-    if (!full)
-      for (auto& p : g.pending)
-        asking.push_back(p.terms.epoch);
-    if (!full && asking.empty())
-      return;
     // High priority, both ways: a renewal must not wait behind a burst of
     // starts (or placements at the desk), or leases lapse under load.
     self
       ->request<caf::message_priority::high>(g.desk, interval(g) * 4, renew_atom::value, seq,
-                                             uint64_t{children.size()}, std::move(asking))
-      .then([this, who, full](grant_atom, uint64_t seq, std::vector<uint64_t>& current) {
-              granted(who, seq, current, full);
-            },
-            [](caf::error&) {}); // no grant: the deadline lapses by itself
+                                             uint64_t{children.size()}, g.copy.generation())
+      .then(
+        [this, who](grant_atom, uint64_t seq, uint64_t from, uint64_t to, bool full,
+                    std::vector<uint64_t>& added, std::vector<uint64_t>& removed) {
+          granted(who, seq, grant_delta{from, to, full, std::move(added), std::move(removed)});
+        },
+        [](caf::error&) {}); // no grant: the deadline lapses by itself
   }
 
-  void granted(const caf::actor_addr& who, uint64_t seq, std::vector<uint64_t>& current,
-               bool full) {
+  void granted(const caf::actor_addr& who, uint64_t seq, const grant_delta& delta) {
     auto gi = grantors.find(who);
     if (gi == grantors.end())
       return;
     auto& g = gi->second;
     auto t0 = g.lease.granted(seq);
-    if (!t0)
-      return;
-    std::sort(current.begin(), current.end());
-    auto listed = [&](uint64_t e) { return std::binary_search(current.begin(), current.end(), e); };
+    std::vector<uint64_t> dropped;
+    if (!t0 || !g.copy.apply(delta, dropped))
+      return; // a renewal forgotten, or a grant overtaken: it renews nothing
+    for (auto epoch : dropped)
+      if (auto ci = g.children.find(epoch); ci != g.children.end())
+        fence(children.at(ci->second), "its supervisor released it");
     auto earliest = std::numeric_limits<int64_t>::max();
-    for (auto& addr : g.children) {
-      auto& c = children.at(addr);
-      if (c.fenced)
-        continue;
-      if (!listed(c.terms.epoch)) {
-        if (full)
-          fence(c, "its supervisor released it");
-        continue;
-      }
-      auto d = steady_ns(*t0 + c.terms.length);
-      if (d > c.deadline->load())
-        c.deadline->store(d, std::memory_order_release);
-      earliest = std::min(earliest, c.deadline->load());
+    for (auto& [length, cls] : g.classes) {
+      auto d = steady_ns(*t0 + length);
+      if (d > cls.deadline->load())
+        cls.deadline->store(d, std::memory_order_release);
+      if (cls.live > 0)
+        earliest = std::min(earliest, cls.deadline->load());
     }
-    if (earliest != std::numeric_limits<int64_t>::max()) // one deadline check per grant
-      self->delayed_send(self, std::chrono::nanoseconds{earliest - steady_ns(clock::now())},
-                         tick_atom::value, caf::actor_addr{});
     auto ready = std::stable_partition(g.pending.begin(), g.pending.end(),
                                        [&](const pending_start& p) { return p.need_seq > seq; });
     std::vector<pending_start> decided(std::make_move_iterator(ready),
                                        std::make_move_iterator(g.pending.end()));
     g.pending.erase(ready, g.pending.end());
     for (auto& p : decided) {
-      if (listed(p.terms.epoch))
+      if (g.copy.contains(p.terms.epoch)) {
         spawn(who, p, *t0);
-      else
+        earliest = std::min(earliest, steady_ns(*t0 + p.terms.length));
+      } else {
         p.rp.deliver(make_error(errc::lease_expired,
                                 fmt::format("key {}: epoch {} was not confirmed by its supervisor",
                                             p.terms.key, p.terms.epoch)));
+      }
     }
+    if (earliest != std::numeric_limits<int64_t>::max()) // one deadline check per grant
+      self->delayed_send(self, std::chrono::nanoseconds{earliest - steady_ns(clock::now())},
+                         tick_atom::value, caf::actor_addr{});
   }
 
   void spawn(const caf::actor_addr& who, pending_start& p, clock::time_point t0) {
@@ -205,12 +205,18 @@ struct agent_state {
                                           "enforced (run it as a command)", p.type)));
       return;
     }
-    auto deadline = std::make_shared<std::atomic<int64_t>>(steady_ns(t0 + p.terms.length));
-    put_lease(ptr, lease_token{p.terms.epoch, deadline});
+    auto& g = grantors[who];
+    auto& cls = g.classes[p.terms.length];
+    auto d = steady_ns(t0 + p.terms.length); // a new class starts at this grant's deadline
+    if (d > cls.deadline->load())
+      cls.deadline->store(d, std::memory_order_release);
+    auto ended = std::make_shared<std::atomic<bool>>(false);
+    put_lease(ptr, lease_token{p.terms.epoch, cls.deadline, ended});
     guard.unlock();
+    ++cls.live;
     auto addr = h->address();
-    children[addr] = child_entry{p.terms, *h, who, deadline, false};
-    grantors[who].children.insert(addr);
+    g.children[p.terms.epoch] = addr;
+    children[addr] = child_entry{p.terms, *h, who, std::move(ended), false};
     self->monitor(*h);
     log.info("started {} for {} (epoch {})", p.type, p.terms.key, p.terms.epoch);
     p.rp.deliver(*h);
@@ -218,20 +224,33 @@ struct agent_state {
 
   // Stops `c`: its lease is over. Killed after its grace if still running.
   void fence(child_entry& c, const char* why) {
+    if (c.fenced)
+      return;
     c.fenced = true;
-    c.deadline->store(0, std::memory_order_release);
+    c.ended->store(true, std::memory_order_release);
+    if (auto gi = grantors.find(c.desk); gi != grantors.end())
+      --gi->second.classes.at(c.terms.length).live;
     log.warning("stopping {} (epoch {}): {}", c.terms.key, c.terms.epoch, why);
     self->send<caf::message_priority::high>(
       c.actor, caf::exit_msg{self->address(), make_error(errc::lease_expired, why)});
     self->delayed_send(self, c.terms.grace, kill_atom::value, c.actor.address());
   }
 
-  // Fences every child whose deadline passed.
+  // Fences every child whose deadline passed: a walk over a grantor's
+  // children only when one of its deadlines lapsed.
   void check_deadlines() {
     auto now = steady_ns(clock::now());
-    for (auto& [addr, c] : children)
-      if (!c.fenced && now >= c.deadline->load())
-        fence(c, "its lease lapsed");
+    for (auto& [who, g] : grantors) {
+      bool lapsed = false;
+      for (auto& [length, cls] : g.classes)
+        lapsed = lapsed || (cls.live > 0 && now >= cls.deadline->load());
+      if (!lapsed)
+        continue;
+      for (auto& [epoch, addr] : g.children)
+        if (auto& c = children.at(addr);
+            !c.fenced && now >= g.classes.at(c.terms.length).deadline->load())
+          fence(c, "its lease lapsed");
+    }
   }
 
   void tick(const caf::actor_addr& who) {
@@ -246,15 +265,18 @@ struct agent_state {
       g.ticking = false; // nothing to renew (or nobody to ask)
       return;
     }
-    renew(who, true);
+    renew(who);
     self->delayed_send(self, interval(g), tick_atom::value, who);
   }
 
   void down(const caf::down_msg& msg) {
     if (auto ci = children.find(msg.source); ci != children.end()) {
-      erase_lease(caf::actor_cast<caf::abstract_actor*>(ci->second.actor), ci->second.terms.epoch);
-      if (auto gi = grantors.find(ci->second.desk); gi != grantors.end()) {
-        gi->second.children.erase(msg.source);
+      auto& c = ci->second;
+      erase_lease(caf::actor_cast<caf::abstract_actor*>(c.actor), c.terms.epoch);
+      if (auto gi = grantors.find(c.desk); gi != grantors.end()) {
+        if (!c.fenced)
+          --gi->second.classes.at(c.terms.length).live;
+        gi->second.children.erase(c.terms.epoch);
         forget_if_gone(gi);
       }
       children.erase(ci);
@@ -264,9 +286,8 @@ struct agent_state {
     if (gi == grantors.end())
       return;
     // The requesting process is gone or cut off: nobody renews its leases.
-    for (auto& addr : gi->second.children)
-      if (auto& c = children.at(addr); !c.fenced)
-        fence(c, "the connection to its supervisor was lost");
+    for (auto& [epoch, addr] : gi->second.children)
+      fence(children.at(addr), "the connection to its supervisor was lost");
     for (auto& p : gi->second.pending)
       p.rp.deliver(make_error(errc::lease_expired, "the connection to its supervisor was lost"));
     gi->second.pending.clear();
@@ -283,6 +304,7 @@ struct agent_state {
   // The agent itself stops: so do its children.
   void stop_all() {
     for (auto& [addr, c] : children) {
+      c.ended->store(true, std::memory_order_release);
       erase_lease(caf::actor_cast<caf::abstract_actor*>(c.actor), c.terms.epoch);
       caf::anon_send<caf::message_priority::high>(
         c.actor, caf::exit_msg{self->address(), make_error(errc::node_lost, "its node agent stopped")});
@@ -308,7 +330,7 @@ caf::behavior agent(caf::event_based_actor* self,
         return;
       gi->second.flush_queued = false;
       if (gi->second.desk)
-        st->renew(who, false);
+        st->renew(who);
     },
     [st](tick_atom, const caf::actor_addr& who) { st->tick(who); },
     [st](kill_atom, const caf::actor_addr& who) {
@@ -323,7 +345,7 @@ caf::behavior agent(caf::event_based_actor* self,
 
 caf::actor spawn_agent(caf::actor_system& sys, std::shared_ptr<const std::vector<std::string>> allow,
                        logger log) {
-  return sys.spawn(agent, std::move(allow), std::move(log));
+  return sys.spawn<caf::detached>(agent, std::move(allow), std::move(log));
 }
 
 } // namespace supervise::actors::detail

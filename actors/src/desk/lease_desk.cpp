@@ -13,6 +13,7 @@
 #include <caf/openssl/manager.hpp>
 #include <fmt/format.h>
 
+#include "detail/grant_log.hpp"
 #include "detail/lease.hpp"
 #include "detail/placement.hpp"
 #include "detail/protocol.hpp"
@@ -26,9 +27,8 @@ using clock = std::chrono::steady_clock;
 
 // An epoch held current on a node, until its stub releases it.
 struct held {
-  std::string group;  // its spread group
-  lease_terms terms;  // its lease
-  bool granted = false; // a grant listed it: the agent may run it
+  std::string group; // its spread group
+  lease_terms terms; // its lease
 };
 
 // What placement remembers of a node across desks: a desk quits when its
@@ -61,6 +61,7 @@ struct health_table {
 
 // One agent endpoint (host:port), as the candidates of any stub name it.
 struct node_entry {
+  std::string key; // "host:port"
   std::string name;
   std::string host;
   uint16_t port = 0;
@@ -69,7 +70,7 @@ struct node_entry {
   std::vector<std::function<void(const caf::error&)>> waiting; // for that connect
   std::chrono::nanoseconds quarantine{};
   clock::time_point last_grant{}; // when the last grant went out to it
-  std::map<uint64_t, held> epochs;
+  grant_log<held> epochs; // held current on it, numbered for renewals
   std::map<std::string, uint64_t> group_members; // epochs above, by spread group
 };
 
@@ -77,7 +78,7 @@ struct desk_state {
   caf::event_based_actor* self;
   std::shared_ptr<health_table> health;
   std::map<std::string, node_entry> nodes;            // by "host:port"
-  std::unordered_map<uint64_t, std::string> node_of;  // epoch -> node key
+  std::unordered_map<uint64_t, node_entry*> node_of; // by epoch (nodes never move)
   std::map<caf::actor_addr, std::string> node_of_agent;
 
   static std::string key_of(const node_address& a) { return fmt::format("{}:{}", a.host, a.port); }
@@ -85,6 +86,7 @@ struct desk_state {
   node_entry& entry(const node_address& a) {
     auto& e = nodes[key_of(a)];
     if (e.name.empty()) {
+      e.key = key_of(a);
       e.name = a.name;
       e.host = a.host;
       e.port = static_cast<uint16_t>(a.port);
@@ -97,11 +99,11 @@ struct desk_state {
     return i == e.group_members.end() ? 0 : i->second;
   }
 
-  // Epoch `h` of `e` is over.
-  static void forget(node_entry& e, std::map<uint64_t, held>::iterator h) {
-    if (auto g = e.group_members.find(h->second.group); g != e.group_members.end() && --g->second == 0)
+  // Epoch `epoch` (held as `h`) of `e` is over.
+  static void forget(node_entry& e, uint64_t epoch, const held& h) {
+    if (auto g = e.group_members.find(h.group); g != e.group_members.end() && --g->second == 0)
       e.group_members.erase(g);
-    e.epochs.erase(h);
+    e.epochs.remove(epoch);
   }
 
   // Tries the best untried candidate; `reasons` collects why others failed.
@@ -124,7 +126,7 @@ struct desk_state {
     auto& e = entry(opts.nodes[i]);
     e.quarantine = opts.quarantine;
     // Held at once, also while connecting: the next placement counts it.
-    hold(e, key_of(opts.nodes[i]), *req);
+    hold(e, *req);
     if (e.agent) {
       rp.deliver(e.agent, e.name);
       return;
@@ -186,18 +188,18 @@ struct desk_state {
       f(err);
   }
 
-  void hold(node_entry& e, const std::string& key, const place_request& req) {
+  void hold(node_entry& e, const place_request& req) {
     auto& o = *req.opts;
-    e.epochs[req.epoch] = held{req.group, lease_terms{o.lease, 1e-3, o.stop_grace}, false};
+    e.epochs.add(req.epoch, held{req.group, lease_terms{o.lease, 1e-3, o.stop_grace}});
     ++e.group_members[req.group];
-    node_of[req.epoch] = key;
+    node_of[req.epoch] = &e;
   }
 
   void unhold(uint64_t epoch) {
     if (auto i = node_of.find(epoch); i != node_of.end()) {
-      auto& e = nodes[i->second];
-      if (auto h = e.epochs.find(epoch); h != e.epochs.end())
-        forget(e, h);
+      auto& e = *i->second;
+      if (auto* h = e.epochs.find(epoch))
+        forget(e, epoch, *h);
       node_of.erase(i);
     }
   }
@@ -215,33 +217,19 @@ struct desk_state {
     node_of_agent.erase(i);
   }
 
-  // An agent renews the leases of this desk's children: the grant lists the
-  // epochs still current there (an agent the desk does not know gets none);
-  // of those `asking` names, when it names any.
-  std::vector<uint64_t> grant(const caf::strong_actor_ptr& sender, uint64_t load,
-                              const std::vector<uint64_t>& asking) {
-    std::vector<uint64_t> current;
+  // An agent renews the leases of this desk's children: the grant brings
+  // its copy (at generation `known`) up to the epochs current there; an
+  // agent the desk does not know gets an empty set.
+  grant_delta grant(const caf::strong_actor_ptr& sender, uint64_t load, uint64_t known) {
     if (!sender)
-      return current;
+      return {0, 0, true, {}, {}};
     auto i = node_of_agent.find(caf::actor_cast<caf::actor_addr>(sender));
     if (i == node_of_agent.end())
-      return current;
+      return {0, 0, true, {}, {}};
     auto& e = nodes[i->second];
     health->set_load(i->second, load);
     e.last_grant = clock::now();
-    auto list = [&](uint64_t epoch, held& h) {
-      h.granted = true;
-      current.push_back(epoch);
-    };
-    if (asking.empty()) {
-      for (auto& [epoch, h] : e.epochs)
-        list(epoch, h);
-    } else {
-      for (auto epoch : asking)
-        if (auto h = e.epochs.find(epoch); h != e.epochs.end())
-          list(epoch, h->second);
-    }
-    return current;
+    return e.epochs.grant(known);
   }
 
   // A stub lets its epoch go; when its node was lost, it learns (and waits
@@ -251,18 +239,16 @@ struct desk_state {
     auto i = node_of.find(epoch);
     if (i == node_of.end())
       return steady_ns(now);
-    auto i_key = i->second;
-    auto& e = nodes[i_key];
+    auto& e = *i->second;
     node_of.erase(i);
-    auto h = e.epochs.find(epoch);
     auto safe = now;
-    if (h != e.epochs.end()) {
-      if (h->second.granted)
-        safe = std::max(now, safe_failover_at(e.last_grant, h->second.terms));
-      forget(e, h);
+    if (auto* h = e.epochs.find(epoch)) {
+      if (e.epochs.sent(epoch))
+        safe = std::max(now, safe_failover_at(e.last_grant, h->terms));
+      forget(e, epoch, *h);
     }
     if (lost)
-      health->quarantine(i_key, now + e.quarantine);
+      health->quarantine(e.key, now + e.quarantine);
     return steady_ns(safe);
   }
 };
@@ -278,9 +264,10 @@ caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<health
       st->place(std::move(req), {}, {}, rp);
       return caf::delegated<caf::actor, std::string>{};
     },
-    [st](renew_atom, uint64_t seq, uint64_t load, const std::vector<uint64_t>& asking) {
-      return caf::make_message(grant_atom::value, seq,
-                               st->grant(st->self->current_sender(), load, asking));
+    [st](renew_atom, uint64_t seq, uint64_t load, uint64_t known) {
+      auto d = st->grant(st->self->current_sender(), load, known);
+      return caf::make_message(grant_atom::value, seq, d.from, d.to, d.full, std::move(d.added),
+                               std::move(d.removed));
     },
     [st](release_atom, uint64_t epoch, bool lost) { return st->release(epoch, lost); },
   };
@@ -310,7 +297,7 @@ desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
   std::lock_guard<std::mutex> guard{slots_mtx};
   auto& slot = slots()[sys.node()];
   if (!slot.desk)
-    slot.desk = sys.spawn<caf::hidden>(desk_behavior, slot.health);
+    slot.desk = sys.spawn<caf::hidden + caf::detached>(desk_behavior, slot.health);
   ++slot.users;
   desk_ = slot.desk;
 }

@@ -5,14 +5,15 @@
 //
 //  stub  -> desk   (place_atom, place_request)          -> (agent, node name)
 //  stub  -> agent  (start_atom, key, epoch, type, args, desk) -> child actor
-//  agent -> desk   (renew_atom, seq, load, asking)       -> (grant_atom, seq, epochs)
+//  agent -> desk   (renew_atom, seq, load, generation)
+//                  -> (grant_atom, seq, from, to, full, added, removed)
 //  stub  -> desk   (release_atom, epoch, lost)           -> safe failover time
 //
-// A grant lists the epochs the desk holds current on that agent (all of
-// them, or those of `asking` when it is not empty): the agent starts a
-// pending child only when listed, lets the listed ones run until its
-// renewal's send time + lease and, after a full grant, stops any child of
-// that desk not listed.
+// A grant brings the agent's copy of the epochs the desk holds current on
+// it from generation `from` to `to` (detail/grant_log.hpp): the agent starts
+// a pending child only when its epoch is in the set, stops a child whose
+// epoch left it, and lets the others run until its renewal's send time +
+// lease.
 #pragma once
 
 #include <chrono>

@@ -24,15 +24,19 @@ namespace supervise::actors {
 class lease_token {
 public:
   /// Made by the node agent: `deadline` is the lease's end on the steady
-  /// clock, in ns since its epoch (0 once the child is being stopped).
-  lease_token(uint64_t epoch, std::shared_ptr<const std::atomic<int64_t>> deadline)
-    : epoch_(epoch), deadline_(std::move(deadline)) {}
+  /// clock, in ns since its epoch (shared by the children renewed together);
+  /// `ended` is set once this child is being stopped.
+  lease_token(uint64_t epoch, std::shared_ptr<const std::atomic<int64_t>> deadline,
+              std::shared_ptr<const std::atomic<bool>> ended)
+    : epoch_(epoch), deadline_(std::move(deadline)), ended_(std::move(ended)) {}
 
   /// The incarnation's epoch: higher than every earlier incarnation's.
   uint64_t epoch() const noexcept { return epoch_; }
 
-  /// True while the lease holds (one atomic load and a clock read).
+  /// True while the lease holds (two atomic loads and a clock read).
   bool valid() const noexcept {
+    if (ended_->load(std::memory_order_acquire))
+      return false;
     auto now = std::chrono::steady_clock::now().time_since_epoch().count();
     return now < deadline_->load(std::memory_order_acquire);
   }
@@ -40,6 +44,7 @@ public:
 private:
   uint64_t epoch_;
   std::shared_ptr<const std::atomic<int64_t>> deadline_;
+  std::shared_ptr<const std::atomic<bool>> ended_;
 };
 
 /// The lease of the actor `self` when a node agent of this process started it
