@@ -17,63 +17,13 @@
 #include <fmt/format.h>
 
 #include "desk/lease_desk.hpp"
+#include "desk/node_table.hpp"
 #include "detail/protocol.hpp"
 #include "supervise/actors/errc.hpp"
 #include "supervise/context.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise::actors {
-
-// -- remote_placement ---------------------------------------------------------------
-
-caf::expected<caf::actor> remote_placement::actor() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (!actor_)
-    return make_error(actors_errc::not_running, "no incarnation runs");
-  return actor_;
-}
-
-std::string remote_placement::node() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return node_;
-}
-
-uint64_t remote_placement::epoch() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return epoch_;
-}
-
-uint64_t remote_placement::starts() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return starts_;
-}
-
-remote_placement::view remote_placement::current() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return {actor_, node_, epoch_};
-}
-
-bool remote_placement::wait_starts(uint64_t n, std::chrono::nanoseconds d) const {
-  std::unique_lock<std::mutex> guard{mtx_};
-  return cv_.wait_for(guard, d, [&] { return starts_ >= n; });
-}
-
-void remote_placement::set(caf::actor child, std::string node, uint64_t epoch) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  actor_ = std::move(child);
-  node_ = std::move(node);
-  epoch_ = epoch;
-  ++starts_;
-  cv_.notify_all();
-}
-
-void remote_placement::clear(uint64_t epoch) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (epoch_ == epoch) {
-    actor_ = nullptr;
-    node_.clear();
-  }
-}
 
 // -- validation -----------------------------------------------------------------------
 
@@ -217,7 +167,14 @@ struct stub : std::enable_shared_from_this<stub> {
       return;
     }
     log.info("runs on {} (epoch {})", node, epoch);
-    set_location(ctx, fmt::format("{} epoch {}", node, epoch));
+    set_location(ctx, [where = fmt::format("{} epoch {}", node, epoch), status = status_of(node)] {
+      auto t = status ? status->last_grant.load() : 0;
+      if (t == 0)
+        return where;
+      auto age = detail::steady_ns(std::chrono::steady_clock::now()) - t;
+      return fmt::format("{}, lease renewed {} ms ago", where, std::max<int64_t>(age, 0) / 1000000);
+    });
+    notify(placement_event::kind::placed);
     set_named_actor(ctx, child); // clients reach the child by the stub's DN
     signal(ctx, signal_type::healthy);
   }
@@ -241,6 +198,7 @@ struct stub : std::enable_shared_from_this<stub> {
     auto why = make_error(errc::node_lost, fmt::format("the connection to node {} was lost", node));
     if (opts.when_lost == on_node_lost::immediate) {
       log.warning("node {} lost: failing over at once (epoch {} may still run there)", node, epoch);
+      notify(placement_event::kind::lost);
       release(true);
       end(std::move(why));
       return;
@@ -268,8 +226,29 @@ struct stub : std::enable_shared_from_this<stub> {
                         render(me->lost_reason), me->epoch, me->node, ms);
         set_location(me->ctx, fmt::format("{} epoch {} (lost; its lease lapses in {} ms)",
                                           me->node, me->epoch, ms));
+        me->notify(placement_event::kind::lost, wait);
         me->self->delayed_send(me->self, wait, lapse_atom::value);
       });
+  }
+
+  // The node this process knows as `name` (see desk/node_table.hpp).
+  std::shared_ptr<const detail::node_status> status_of(const std::string& name) const {
+    for (auto& n : opts.nodes)
+      if (n.name == name)
+        return detail::node_table::of(self->system())->find(detail::address_of(n));
+    return nullptr;
+  }
+
+  void notify(placement_event::kind what, std::chrono::nanoseconds fails_over_in = {}) {
+    if (!opts.on_placement)
+      return;
+    try {
+      opts.on_placement(placement_event{what, ctx.dn(), node, epoch, fails_over_in});
+    } catch (const std::exception& e) {
+      log.error("on_placement threw: {}", e.what());
+    } catch (...) {
+      log.error("on_placement threw");
+    }
   }
 
   void on_lapse() { end(stopping ? stop_reason : lost_reason); }

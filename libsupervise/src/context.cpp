@@ -133,7 +133,13 @@ caf::expected<std::shared_ptr<detail::name_table>> table_of_live(detail::incarna
 } // namespace
 
 caf::error set_location(context& ctx, std::string where) {
+  return set_location(ctx, [text = std::move(where)] { return text; });
+}
+
+caf::error set_location(context& ctx, std::function<std::string()> where) {
   auto& inc = detail::context_access::impl(ctx);
+  if (!where)
+    return make_error(errc::invalid_option, inc.dn + ": set_location with an empty function");
   auto table = table_of_live(inc);
   if (!table)
     return std::move(table.error());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,8 +55,9 @@ public:
   std::mutex mtx;
   std::unordered_map<std::string, row> rows;                         // guarded by mtx
   // Where the current incarnation of a DN runs, when not here (remote
-  // children only: most DNs have none). Guarded by mtx.
-  std::unordered_map<std::string, std::string> locations;
+  // children only: most DNs have none), as the text a snapshot asks for.
+  // Guarded by mtx; called outside it.
+  std::unordered_map<std::string, std::function<std::string()>> locations;
   std::unordered_map<std::string, std::vector<caf::actor>> watchers; // guarded by mtx
 
   /// Sends (name_changed_atom, dn, actor) to the watchers of dn; mtx held.

@@ -186,11 +186,24 @@ void unwatch_name(caf::actor_system& sys, const std::string& dn, const caf::acto
     t->watchers.erase(i);
 }
 
+namespace {
+
+// A location's text now (set_location's function; a throw shows as "?").
+std::string location_text(const std::function<std::string()>& f) noexcept {
+  try {
+    return f();
+  } catch (...) {
+    return "?";
+  }
+}
+
+} // namespace
+
 std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_dn) {
   struct item {
     std::string dn;
     detail::name_table::row row;
-    std::string location;
+    std::function<std::string()> location;
   };
   std::vector<item> items;
   {
@@ -200,7 +213,7 @@ std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_
     for (auto& [dn, row] : t->rows)
       if (dn == root_dn || dn.compare(0, prefix.size(), prefix) == 0) {
         auto l = t->locations.find(dn);
-        items.push_back({dn, row, l == t->locations.end() ? std::string{} : l->second});
+        items.push_back({dn, row, l == t->locations.end() ? nullptr : l->second});
       }
   }
   // Depth-first, siblings in start (registration) order: sort by the path of
@@ -241,7 +254,8 @@ std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_
       n.uptime = now - x.row.since;
       n.actor = x.row.actor.id();
     }
-    n.location = std::move(x.location);
+    if (x.location)
+      n.location = location_text(x.location);
     out.push_back(std::move(n));
   }
   return out;

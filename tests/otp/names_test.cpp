@@ -8,10 +8,15 @@
 
 #include "value_of.hpp"
 
+#include <atomic>
+#include <functional>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "supervise/errc.hpp"
 #include "supervise/names.hpp"
@@ -244,6 +249,30 @@ BOOST_AUTO_TEST_CASE(a_stand_in_names_another_actor_and_says_where_it_runs) {
   *stand_in = nullptr;
   stop(s);
   caf::anon_send_exit(elsewhere, caf::exit_reason::user_shutdown);
+  settle();
+}
+
+BOOST_AUTO_TEST_CASE(a_location_that_changes_is_asked_at_each_snapshot) {
+  // A remote child's location says how long ago its lease was renewed: the
+  // text is computed when a snapshot is taken, not when it was set.
+  auto asked = std::make_shared<std::atomic<int>>(0);
+  auto ctx_of = std::make_shared<std::optional<context>>();
+  supervisor s{sys, "S", quiet_spec()};
+  value_of(s.add("proxy", [=](caf::event_based_actor*, context& ctx) -> caf::behavior {
+    *ctx_of = ctx;
+    BOOST_CHECK(!set_location(ctx, [asked] { return fmt::format("n1, asked {}", ++*asked); }));
+    return {[](int x) { return x; }};
+  }));
+  BOOST_REQUIRE(!s.start());
+  settle();
+  BOOST_CHECK_EQUAL(snapshot(sys, "S")[1].location, "n1, asked 1");
+  BOOST_CHECK_EQUAL(snapshot(sys, "S")[1].location, "n1, asked 2");
+  BOOST_CHECK(render_text(snapshot(sys, "S")).find("at n1, asked 3") != std::string::npos);
+  BOOST_CHECK(set_location(**ctx_of, std::function<std::string()>{}) == errc::invalid_option);
+  BOOST_CHECK_EQUAL(snapshot(sys, "S")[1].location, "n1, asked 4"); // unchanged by the refusal
+  BOOST_CHECK(!set_location(**ctx_of, []() -> std::string { throw std::runtime_error("x"); }));
+  BOOST_CHECK_EQUAL(snapshot(sys, "S")[1].location, "?");
+  stop(s);
   settle();
 }
 

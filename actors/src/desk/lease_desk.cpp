@@ -13,6 +13,7 @@
 #include <caf/openssl/manager.hpp>
 #include <fmt/format.h>
 
+#include "desk/node_table.hpp"
 #include "detail/grant_log.hpp"
 #include "detail/lease.hpp"
 #include "detail/placement.hpp"
@@ -31,36 +32,9 @@ struct held {
   lease_terms terms; // its lease
 };
 
-// What placement remembers of a node across desks: a desk quits when its
-// last stub ends (between a stub and its restart, say), the next desk of the
-// same system finds the quarantine and the load here. Shared by successive
-// desks, hence the lock.
-struct node_health {
-  clock::time_point quarantined_until{};
-  uint64_t load = 0; // children its agent last reported
-};
-
-struct health_table {
-  std::mutex mtx;
-  std::map<std::string, node_health> by_node; // by "host:port"
-
-  node_health get(const std::string& key) {
-    std::lock_guard<std::mutex> guard{mtx};
-    return by_node[key];
-  }
-  void quarantine(const std::string& key, clock::time_point until) {
-    std::lock_guard<std::mutex> guard{mtx};
-    auto& h = by_node[key];
-    h.quarantined_until = std::max(h.quarantined_until, until);
-  }
-  void set_load(const std::string& key, uint64_t load) {
-    std::lock_guard<std::mutex> guard{mtx};
-    by_node[key].load = load;
-  }
-};
-
 // One agent endpoint (host:port), as the candidates of any stub name it.
 struct node_entry {
+  std::shared_ptr<node_status> status; // what others see of it (node_table.hpp)
   std::string key; // "host:port"
   std::string name;
   std::string host;
@@ -76,17 +50,18 @@ struct node_entry {
 
 struct desk_state {
   caf::event_based_actor* self;
-  std::shared_ptr<health_table> health;
+  std::shared_ptr<node_table> table;
   std::map<std::string, node_entry> nodes;            // by "host:port"
   std::unordered_map<uint64_t, node_entry*> node_of; // by epoch (nodes never move)
   std::map<caf::actor_addr, std::string> node_of_agent;
 
-  static std::string key_of(const node_address& a) { return fmt::format("{}:{}", a.host, a.port); }
+  static std::string key_of(const node_address& a) { return address_of(a); }
 
   node_entry& entry(const node_address& a) {
     auto& e = nodes[key_of(a)];
     if (e.name.empty()) {
       e.key = key_of(a);
+      e.status = table->get(e.key, a.name);
       e.name = a.name;
       e.host = a.host;
       e.port = static_cast<uint16_t>(a.port);
@@ -104,6 +79,7 @@ struct desk_state {
     if (auto g = e.group_members.find(h.group); g != e.group_members.end() && --g->second == 0)
       e.group_members.erase(g);
     e.epochs.remove(epoch);
+    --e.status->children;
   }
 
   // Tries the best untried candidate; `reasons` collects why others failed.
@@ -114,8 +90,8 @@ struct desk_state {
     std::vector<candidate_state> cs;
     for (size_t i = 0; i < opts.nodes.size(); ++i) {
       auto& e = entry(opts.nodes[i]);
-      auto h = health->get(key_of(opts.nodes[i]));
-      cs.push_back({tried.count(i) > 0, now < h.quarantined_until, h.load, members(e, req->group)});
+      cs.push_back({tried.count(i) > 0, steady_ns(now) < e.status->quarantined_until.load(),
+                     e.status->load.load(), members(e, req->group)});
     }
     auto pick = choose_node(opts.policy, cs, req->turn);
     if (!pick) {
@@ -169,12 +145,14 @@ struct desk_state {
           }
           auto& e = nodes[key];
           e.agent = caf::actor_cast<caf::actor>(std::move(ptr));
+          e.status->connected = true;
           node_of_agent[e.agent.address()] = key;
           self->monitor<caf::message_priority::high>(e.agent);
           connected(key, {});
         },
         [this, key](caf::error& err) {
-          health->quarantine(key, clock::now() + nodes[key].quarantine);
+          auto& e = nodes[key];
+          e.status->quarantine(steady_ns(clock::now() + e.quarantine));
           connected(key, err);
         });
   }
@@ -191,6 +169,7 @@ struct desk_state {
   void hold(node_entry& e, const place_request& req) {
     auto& o = *req.opts;
     e.epochs.add(req.epoch, held{req.group, lease_terms{o.lease, 1e-3, o.stop_grace}});
+    ++e.status->children;
     ++e.group_members[req.group];
     node_of[req.epoch] = &e;
   }
@@ -212,7 +191,8 @@ struct desk_state {
     auto& e = nodes[i->second];
     if (e.agent.address() == who) {
       e.agent = nullptr;
-      health->quarantine(i->second, clock::now() + e.quarantine);
+      e.status->connected = false;
+      e.status->quarantine(steady_ns(clock::now() + e.quarantine));
     }
     node_of_agent.erase(i);
   }
@@ -227,8 +207,10 @@ struct desk_state {
     if (i == node_of_agent.end())
       return {0, 0, true, {}, {}};
     auto& e = nodes[i->second];
-    health->set_load(i->second, load);
     e.last_grant = clock::now();
+    e.status->load = load;
+    e.status->last_grant = steady_ns(e.last_grant);
+    ++e.status->grants;
     return e.epochs.grant(known);
   }
 
@@ -248,15 +230,15 @@ struct desk_state {
       forget(e, epoch, *h);
     }
     if (lost)
-      health->quarantine(e.key, now + e.quarantine);
+      e.status->quarantine(steady_ns(now + e.quarantine));
     return steady_ns(safe);
   }
 };
 
-caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<health_table> health) {
+caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<node_table> table) {
   auto st = std::make_shared<desk_state>();
   st->self = self;
-  st->health = std::move(health);
+  st->table = std::move(table);
   self->set_down_handler([st](caf::down_msg& msg) { st->agent_down(msg.source); });
   return {
     [st](place_atom, place_request_ptr& req) -> caf::result<caf::actor, std::string> {
@@ -278,11 +260,10 @@ caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<health
 namespace {
 
 // The desk of each system (by node id: a later system at the same address
-// is another), how many stubs use it, and its nodes' health.
+// is another) and how many stubs use it.
 struct desk_slot {
   caf::actor desk;
   size_t users = 0;
-  std::shared_ptr<health_table> health = std::make_shared<health_table>();
 };
 
 std::mutex slots_mtx;
@@ -297,7 +278,7 @@ desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
   std::lock_guard<std::mutex> guard{slots_mtx};
   auto& slot = slots()[sys.node()];
   if (!slot.desk)
-    slot.desk = sys.spawn<caf::hidden + caf::detached>(desk_behavior, slot.health);
+    slot.desk = sys.spawn<caf::hidden + caf::detached>(desk_behavior, node_table::of(sys));
   ++slot.users;
   desk_ = slot.desk;
 }
@@ -308,7 +289,7 @@ desk_use::~desk_use() {
   if (i == slots().end() || --i->second.users > 0)
     return;
   caf::anon_send_exit(i->second.desk, caf::exit_reason::user_shutdown);
-  i->second.desk = nullptr; // the health stays for the next desk
+  i->second.desk = nullptr; // node_table keeps what the next desk needs
 }
 
 } // namespace supervise::actors::detail

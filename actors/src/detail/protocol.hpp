@@ -46,6 +46,11 @@ struct place_request {
 
 using place_request_ptr = std::shared_ptr<const place_request>;
 
+/// The endpoint of `a`, "host:port": how the desk and the stubs key a node.
+inline std::string address_of(const node_address& a) {
+  return a.host + ":" + std::to_string(a.port);
+}
+
 /// The steady clock's time since its epoch, in ns: how local messages carry
 /// time points.
 inline int64_t steady_ns(std::chrono::steady_clock::time_point t) {

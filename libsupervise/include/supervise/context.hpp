@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -50,6 +51,13 @@ caf::error signal(context& ctx, signal_type s);
 /// (names.hpp) until this incarnation exits. Any thread. Errors:
 /// stale_context, not_running (the node's engine is gone).
 caf::error set_location(context& ctx, std::string where);
+
+/// As above, for a location whose text changes (a remote child adds how long
+/// ago its lease was renewed): `where` is called each time a snapshot is
+/// taken, on the snapshot's thread and outside the library's locks. It must
+/// be cheap and must not block; a throw shows as "?". Errors: as above, and
+/// invalid_option for an empty `where`.
+caf::error set_location(context& ctx, std::function<std::string()> where);
 
 /// Makes `who` the actor clients reach by the node's DN (whereis,
 /// watch_name: watchers are told) instead of the node's own actor, until

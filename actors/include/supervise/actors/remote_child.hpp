@@ -39,9 +39,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -128,6 +130,23 @@ private:
   uint64_t starts_ = 0;
 };
 
+/// A remote child's placement changed: remote_child_options::on_placement.
+struct placement_event {
+  /// What happened.
+  enum class kind {
+    placed, ///< incarnation `epoch` runs on `node`
+    lost,   ///< the connection to `node` was lost (or its start went unanswered)
+  };
+  kind what = kind::placed; ///< what happened
+  std::string_view dn;   ///< the stub's DN
+  std::string_view node; ///< the node's name
+  uint64_t epoch = 0;    ///< the incarnation
+  /// lost: how long until the stub ends with errc::node_lost and the engine
+  /// decides (the child's lease surely lapsed there by then; 0 with
+  /// on_node_lost::immediate).
+  std::chrono::nanoseconds fails_over_in{0};
+};
+
 /// What remote_child() starts and where; validate() checks it.
 struct remote_child_options {
   /// The actor type the agent spawns: a name registered with
@@ -163,6 +182,10 @@ struct remote_child_options {
   bool insecure = false;
   /// Optional: where the child runs now.
   std::shared_ptr<remote_placement> handle;
+  /// Optional: told when the child is placed and when its node is lost, on
+  /// the stub's thread (the views are valid during the call). Must not
+  /// block; a throw is caught and logged. Each event is also logged.
+  std::function<void(const placement_event&)> on_placement;
 };
 
 /// Checks `opts`: each bad field gives errc::invalid_option naming it and
