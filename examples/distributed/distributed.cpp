@@ -8,7 +8,8 @@
 //     four remote children cache-a .. cache-d ("counter", placement::spread).
 //     Every 250 ms: each new placement ("cache-a: n1 -> n2 (epoch E)"), the
 //     tree's warnings and errors, the live tree view (render_text: "at n2
-//     epoch E") and each counter's total, asked through its remote_placement.
+//     epoch E, lease renewed N ms ago"), each counter's total, asked through
+//     its remote_placement, and each node (remote_nodes: up or down, children).
 //     Redrawn in place on a terminal, plain frames when piped; S seconds (5).
 // Both take CAF's options (mutual TLS: --openssl.certificate, --openssl.key,
 // --openssl.cafile; one CA for the cluster) and the supervise.* keys through
@@ -36,6 +37,7 @@
 #include "supervise/actors/lease_token.hpp"
 #include "supervise/actors/node_agent.hpp"
 #include "supervise/actors/remote_child.hpp"
+#include "supervise/actors/remote_nodes.hpp"
 #include "supervise/config.hpp"
 #include "supervise/context.hpp"
 #include "supervise/errc.hpp"
@@ -236,8 +238,14 @@ int coordinator_main(int argc, char** argv) {
     std::string totals;
     for (auto& c : caches)
       totals += fmt::format("  {}={}", c.name, call(client, *c.opts.handle));
-    auto view = fmt::format("--- t={:.2f}s\n{}totals:{}\n", elapsed,
-                            render_text(snapshot(sys, "root")), totals);
+    std::string nodes; // remote_nodes.hpp: each node as this process sees it
+    for (auto& n : remote_nodes(sys))
+      nodes += n.connected ? fmt::format("  {} up, {} children, lease renewed {} ms ago", n.name,
+                                         n.children, n.lease_age ? *n.lease_age / 1ms : -1)
+                           : fmt::format("  {} down (skipped for {:.1f} s)", n.name,
+                                         std::chrono::duration<double>(n.quarantined_for).count());
+    auto view = fmt::format("--- t={:.2f}s\n{}totals:{}\nnodes:{}\n", elapsed,
+                            render_text(snapshot(sys, "root")), totals, nodes);
     std::lock_guard<std::mutex> guard{mtx};
     for (auto& c : caches)
       if (auto line = c.moved())
