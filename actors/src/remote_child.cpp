@@ -101,6 +101,7 @@ struct stub : std::enable_shared_from_this<stub> {
   uint64_t epoch;
   caf::actor agent;       // set once placed: a start may run from then on
   std::string node;
+  std::shared_ptr<const detail::node_status> status; // of `node`, once started
   caf::actor child;       // set once started, cleared at its own end
   bool lapsing = false;   // the child may run unseen: waiting for its lease to lapse
   caf::error lost_reason; // the end once it lapsed
@@ -167,13 +168,9 @@ struct stub : std::enable_shared_from_this<stub> {
       return;
     }
     log.info("runs on {} (epoch {})", node, epoch);
-    set_location(ctx, [where = fmt::format("{} epoch {}", node, epoch), status = status_of(node)] {
-      auto t = status ? status->last_grant.load() : 0;
-      if (t == 0)
-        return where;
-      auto age = detail::steady_ns(std::chrono::steady_clock::now()) - t;
-      return fmt::format("{}, lease renewed {} ms ago", where, std::max<int64_t>(age, 0) / 1000000);
-    });
+    status = status_of(node);
+    // Asked per snapshot; the stub itself fits std::function's own buffer.
+    set_location(ctx, [me = std::shared_ptr<const stub>{shared_from_this()}] { return me->where(); });
     notify(placement_event::kind::placed);
     set_named_actor(ctx, child); // clients reach the child by the stub's DN
     signal(ctx, signal_type::healthy);
@@ -229,6 +226,15 @@ struct stub : std::enable_shared_from_this<stub> {
         me->notify(placement_event::kind::lost, wait);
         me->self->delayed_send(me->self, wait, lapse_atom::value);
       });
+  }
+
+  // "n1 epoch 17, lease renewed 31 ms ago": the node's last grant, now.
+  std::string where() const {
+    auto t = status ? status->last_grant.load() : 0;
+    if (t == 0)
+      return fmt::format("{} epoch {}", node, epoch);
+    auto age = std::max<int64_t>(detail::steady_ns(std::chrono::steady_clock::now()) - t, 0);
+    return fmt::format("{} epoch {}, lease renewed {} ms ago", node, epoch, age / 1000000);
   }
 
   // The node this process knows as `name` (see desk/node_table.hpp).
