@@ -1,9 +1,9 @@
 // Lease renewals by changes (actors/src/detail/grant_log.hpp) as tables: the
 // desk's numbered set and the agent's copy stay equal through idle renewals,
 // releases, overtaken grants and a copy the log can no longer update; a grant
-// that is not applied renews nothing; and, over seeded random histories with
-// grants reordered and lost, an applied grant never leaves an epoch the desk
-// let go of in the copy.
+// that is not applied renews nothing; the history stays bounded; and, over
+// seeded random histories with grants reordered and lost, an applied grant
+// never leaves an epoch the desk let go of in the copy.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -114,6 +114,30 @@ BOOST_AUTO_TEST_CASE(the_copy_follows_the_set_by_changes) {
         BOOST_CHECK_EQUAL(grants.at(i).added.size() + grants.at(i).removed.size(), sc.sizes[i]);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_history_no_renewal_trims_is_bounded_and_replaced_by_the_whole_set) {
+  // Placements on a node that never answers (held, then let go) leave no
+  // growing history: the agent that finally renews gets the whole set.
+  grant_log<bool> log;
+  log.add(1, true);
+  for (uint64_t e = 100; e < 1100; ++e) {
+    log.add(e, true);
+    log.remove(e);
+  }
+  auto d = log.grant(0);
+  BOOST_CHECK(d.full);
+  BOOST_CHECK(d.added == epochs{1});
+  BOOST_CHECK(d.removed.empty());
+  grant_copy copy;
+  epochs dropped;
+  BOOST_CHECK(copy.apply(d, dropped));
+  BOOST_CHECK(copy.contains(1));
+  BOOST_CHECK_EQUAL(copy.generation(), log.generation());
+  log.remove(1); // from here on, changes again
+  auto next = log.grant(copy.generation());
+  BOOST_CHECK(!next.full);
+  BOOST_CHECK(next.removed == epochs{1});
 }
 
 BOOST_AUTO_TEST_CASE(a_grant_is_sent_for_an_epoch_only_once_a_grant_carried_it) {

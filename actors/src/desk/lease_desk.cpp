@@ -279,8 +279,10 @@ desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
   auto& slot = slots()[sys.node()];
   if (!slot.desk)
     // On CAF's I/O thread, as the agent (see spawn_agent): renewals wake
-    // no scheduler worker.
-    slot.desk = sys.middleman().spawn_broker<caf::hidden>(desk_behavior, node_table::of(sys));
+    // no scheduler worker. Not hidden: the system's shutdown then waits
+    // until it has quit (CAF's middleman does not stop an unnamed broker,
+    // and one left running keeps its agents' proxies and their BASP broker).
+    slot.desk = sys.middleman().spawn_broker(desk_behavior, node_table::of(sys));
   ++slot.users;
   desk_ = slot.desk;
 }

@@ -44,14 +44,14 @@ public:
   /// Holds `epoch` current (a placement on this node), with `value`.
   void add(uint64_t epoch, T value) {
     current_.insert_or_assign(epoch, entry{++gen_, std::move(value)});
-    changes_.push_back({gen_, epoch, true});
+    record({gen_, epoch, true});
   }
 
   /// Lets `epoch` go (its stub released it): no later grant renews it.
   void remove(uint64_t epoch) {
     if (current_.erase(epoch) == 0)
       return;
-    changes_.push_back({++gen_, epoch, false});
+    record({++gen_, epoch, false});
   }
 
   /// The value of `epoch` while it is held, else nullptr.
@@ -102,6 +102,19 @@ private:
     uint64_t epoch;
     bool added;
   };
+
+  // Keeps `c`; a history longer than the set itself (no renewal came to
+  // trim it: a node that never connected) is dropped, and an older copy
+  // then gets the whole set.
+  void record(change c) {
+    changes_.push_back(c);
+    if (changes_.size() > max_history + 2 * current_.size()) {
+      changes_.clear();
+      base_ = gen_;
+    }
+  }
+
+  static constexpr size_t max_history = 64;
   uint64_t gen_ = 0;
   uint64_t base_ = 0; // changes after this generation are all kept
   uint64_t sent_ = 0; // the generation of the last grant

@@ -37,9 +37,10 @@ struct distribution_options {
   /// deserializes them, so an incoming message wakes no scheduler worker.
   /// That matters on an idle node: after each wake-up CAF's work-stealing
   /// workers poll for about 25 ms, so the 8 lease messages per second of a
-  /// node pair (lease 500 ms) cost 14 % of a core with CAF's default and
-  /// 0.6 % with 0 (bench row leases, 2 cores); remote starts run about a
-  /// fifth slower. Raise it for a node that mostly exchanges remote messages.
+  /// node pair (lease 500 ms) cost 13-17 % of a core with CAF's default and
+  /// nothing measurable with 0 (bench row leases, 2 cores); remote starts
+  /// (bench row remote) showed no difference beyond noise. Raise it for a
+  /// node whose remote messages are large or many.
   size_t middleman_workers = 0;
   /// Plain BASP instead of mutual TLS: anyone who reaches a port can talk to
   /// the node, CAF's spawn server included. Off by default; say so to use it.
