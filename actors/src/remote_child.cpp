@@ -169,8 +169,12 @@ struct stub : std::enable_shared_from_this<stub> {
     }
     log.info("runs on {} (epoch {})", node, epoch);
     status = status_of(node);
-    // Asked per snapshot; the stub itself fits std::function's own buffer.
-    set_location(ctx, [me = std::shared_ptr<const stub>{shared_from_this()}] { return me->where(); });
+    // Asked per snapshot. A weak reference fits std::function's own buffer
+    // and does not keep the stub (and its use of the desk) alive.
+    set_location(ctx, [me = std::weak_ptr<const stub>{shared_from_this()}] {
+      auto st = me.lock();
+      return st ? st->where() : std::string{};
+    });
     notify(placement_event::kind::placed);
     set_named_actor(ctx, child); // clients reach the child by the stub's DN
     signal(ctx, signal_type::healthy);
