@@ -13,10 +13,10 @@
 // CPU = on-CPU time of every thread of the supervising process and of the
 // node process (/proc/PID/task/*/schedstat), the window with N children minus
 // the window before them (the connection and its heartbeats exist in both),
-// in % of one core; with prepare_distribution's middleman.workers = 0, then
-// with CAF's own default. The window with N children opens once the start
-// requests' timeouts have passed (connect timeout + lease after the start).
-// Traffic = bytes over the process's TCP sockets (TCP_INFO).
+// in % of one core; with CAF's default scheduler, then scheduler.policy =
+// sharing. The window with N children opens once the start requests'
+// timeouts have passed (connect timeout + lease after the start). Traffic =
+// bytes over the process's TCP sockets (TCP_INFO).
 // Memory: the same N as local event-based children of a tree, in a subprocess
 // of the start row's mode (--internal-start=tree).
 #include <future>
@@ -289,14 +289,10 @@ lines row_leases(const options& o) {
   auto w = o.lease_window_s;
   lines out;
   kv rss_lib, rss_bare;
-  // First as prepare_distribution leaves a process (middleman.workers = 0:
-  // remote messages deserialized on CAF's I/O thread), then with CAF's own
-  // default for this machine, whose BASP workers run on the scheduler.
-  auto caf_workers = std::min(3u, std::thread::hardware_concurrency() / 4u) + 1;
-  for (bool caf_default : {false, true}) {
+  for (bool sharing : {false, true}) {
     std::vector<std::string> presets;
-    if (caf_default)
-      presets.push_back(fmt::format("--middleman.workers={}", caf_workers));
+    if (sharing)
+      presets.push_back("--scheduler.policy=sharing");
     kv lib, bare;
     if (o.run_lib)
       lib = run_child(o, "lib", n, w, presets);
@@ -304,20 +300,17 @@ lines row_leases(const options& o) {
       bare = run_child(o, "bare", n, w, presets);
     auto lp = cpu_pct(lib, w);
     std::optional<bool> pass;
-    if (o.run_lib && !caf_default)
+    if (o.run_lib)
       pass = lp && *lp <= 1.0; // a start that did not converge misses
     out.push_back(
-      {"leases",
-       caf_default ? fmt::format("idle CPU, middleman.workers={}", caf_workers) : "idle CPU",
-       "% core", n, lp, cpu_pct(bare, w), caf_default ? "" : "<= 1 % of one core", pass,
+      {"leases", sharing ? "idle CPU, sharing" : "idle CPU", "% core", n, lp, cpu_pct(bare, w),
+       "<= 1 % of one core", pass,
        fmt::format("{}lease {} ms; {:.1f} s windows; CPU of the supervising and the node process "
                    "(all threads), with N children minus before them; lib (started 500 per "
                    "chunk): {}; bare (N remote actors held and monitored, no leases): {}",
-                   caf_default ? "CAF's default: each incoming remote message wakes a "
-                                 "work-stealing worker, which then polls; "
-                               : "middleman.workers=0 (prepare_distribution's default); ",
+                   sharing ? "scheduler.policy=sharing preset (idle workers sleep); " : "",
                    o.lease_ms, w, cpu_detail(lib, w, n), cpu_detail(bare, w, n))});
-    if (!caf_default) {
+    if (!sharing) {
       rss_lib = lib;
       rss_bare = bare;
     }

@@ -1,7 +1,6 @@
 // A process prepared for distribution: the heartbeat pair set (CAF 0.17
 // leaves both off, so a hung peer is never detected), values of the
-// configuration winning over the options, remote messages deserialized on
-// CAF's I/O thread unless configured otherwise, impossible values refused by
+// configuration winning over the options, impossible values refused by
 // name, mutual TLS required unless `insecure`, and an actor system built
 // from the prepared configuration.
 #include <boost/test/unit_test.hpp>
@@ -47,9 +46,6 @@ BOOST_AUTO_TEST_CASE(the_heartbeat_pair_is_set_and_the_system_starts) {
   BOOST_REQUIRE_EQUAL(text_of(prepare_distribution(cfg)), "(none)");
   BOOST_CHECK(setting(cfg, "middleman.heartbeat-interval") == 100ms);
   BOOST_CHECK(setting(cfg, "middleman.connection-timeout") == 500ms);
-  // Incoming remote messages are deserialized on the I/O thread: an idle
-  // node's lease renewals wake no scheduler worker.
-  BOOST_CHECK_EQUAL(caf::get_or(cfg, "middleman.workers", size_t{99}), 0u);
   caf::actor_system sys{cfg}; // the middleman and openssl modules load
   BOOST_CHECK(sys.has_middleman());
 }
@@ -59,11 +55,9 @@ BOOST_AUTO_TEST_CASE(the_configuration_wins_over_the_options) {
   use_identity(cfg);
   cfg.set("middleman.heartbeat-interval", caf::timespan{1s}); // e.g. a WAN setting
   cfg.set("middleman.connection-timeout", caf::timespan{5s});
-  cfg.set("middleman.workers", size_t{3});
   BOOST_REQUIRE_EQUAL(text_of(prepare_distribution(cfg)), "(none)");
   BOOST_CHECK(setting(cfg, "middleman.heartbeat-interval") == 1s);
   BOOST_CHECK(setting(cfg, "middleman.connection-timeout") == 5s);
-  BOOST_CHECK_EQUAL(caf::get_or(cfg, "middleman.workers", size_t{0}), 3u);
 }
 
 BOOST_AUTO_TEST_CASE(impossible_timing_is_refused_by_name) {

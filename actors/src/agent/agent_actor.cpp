@@ -20,8 +20,6 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
-#include <caf/io/broker.hpp>
-#include <caf/io/middleman.hpp>
 #include <fmt/format.h>
 
 #include "agent/lease_registry.hpp"
@@ -87,7 +85,7 @@ struct grantor {
 };
 
 struct agent_state {
-  caf::io::broker* self; // runs on the I/O thread: see spawn_agent
+  caf::event_based_actor* self;
   std::shared_ptr<const std::vector<std::string>> allow;
   logger log;
   std::map<std::string, epoch_fence> fences; // by key
@@ -315,7 +313,7 @@ struct agent_state {
   }
 };
 
-caf::behavior agent(caf::io::broker* self,
+caf::behavior agent(caf::event_based_actor* self,
                     std::shared_ptr<const std::vector<std::string>> allow, logger log) {
   auto st = std::make_shared<agent_state>(agent_state{self, std::move(allow), std::move(log), {}, {}, {}});
   self->attach_functor([st] { st->stop_all(); });
@@ -345,16 +343,9 @@ caf::behavior agent(caf::io::broker* self,
 
 } // namespace
 
-// A broker without connections: it runs on CAF's I/O thread, like the
-// BASP broker that delivers its grants. Its timers and the grants (with
-// middleman.workers = 0, distribution.hpp) then wake no scheduler worker,
-// whose work-stealing polling after each wake-up would cost an idle node
-// ~10 ms of CPU per renewal. (A detached actor would do the same on a
-// thread of its own, but CAF 0.17 can hang at shutdown on one that was sent
-// to another node.)
 caf::actor spawn_agent(caf::actor_system& sys, std::shared_ptr<const std::vector<std::string>> allow,
                        logger log) {
-  return sys.middleman().spawn_broker(agent, std::move(allow), std::move(log));
+  return sys.spawn(agent, std::move(allow), std::move(log));
 }
 
 } // namespace supervise::actors::detail

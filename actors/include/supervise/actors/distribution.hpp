@@ -16,7 +16,6 @@
 #pragma once
 
 #include <chrono>
-#include <cstddef>
 
 #include <caf/error.hpp>
 #include <caf/fwd.hpp>
@@ -32,16 +31,6 @@ struct distribution_options {
   /// proxy of it fails with remote_link_unreachable). At least two heartbeat
   /// intervals.
   std::chrono::nanoseconds connection_timeout = std::chrono::milliseconds(500);
-  /// middleman.workers: threads that deserialize incoming remote messages.
-  /// 0 (here; CAF's own default is min(3, cores / 4) + 1): CAF's I/O thread
-  /// deserializes them, so an incoming message wakes no scheduler worker.
-  /// That matters on an idle node: after each wake-up CAF's work-stealing
-  /// workers poll for about 25 ms, so the 8 lease messages per second of a
-  /// node pair (lease 500 ms) cost 13-17 % of a core with CAF's default and
-  /// nothing measurable with 0 (bench row leases, 2 cores); remote starts
-  /// (bench row remote) showed no difference beyond noise. Raise it for a
-  /// node whose remote messages are large or many.
-  size_t middleman_workers = 0;
   /// Plain BASP instead of mutual TLS: anyone who reaches a port can talk to
   /// the node, CAF's spawn server included. Off by default; say so to use it.
   bool insecure = false;
@@ -54,10 +43,9 @@ caf::error validate(const distribution_options& x);
 
 /// Makes `cfg` ready for distribution; call before the actor_system is built
 /// from it, once. Loads CAF's middleman module and, unless `opts.insecure`,
-/// its openssl module; sets middleman.heartbeat-interval,
-/// middleman.connection-timeout and middleman.workers from `opts`, except
-/// where `cfg` has a value already (from the command line or an INI file: it
-/// wins); checks the pair
+/// its openssl module; sets middleman.heartbeat-interval and
+/// middleman.connection-timeout from `opts`, except where `cfg` has a value
+/// already (from the command line or an INI file: it wins); checks the pair
 /// (errc::invalid_option naming the key and the value) and, unless insecure,
 /// the openssl.* files (actors_errc::tls_files naming the file, see
 /// tls_files.hpp). On an error `cfg` may be half prepared: do not use it.
