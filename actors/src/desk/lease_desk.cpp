@@ -123,19 +123,30 @@ struct desk_state {
       connect(key_of(opts.nodes[i]), opts);
   }
 
+  // CAF's connection-timeout sweep also cuts a handshake that is in
+  // flight at its tick, however young: such a cut is retried while the
+  // connect's bound lasts, at most `handshake_retries` times (a hung peer
+  // is cut at every tick, so it costs a few ticks, not the whole bound).
+  static constexpr int handshake_retries = 2;
+
   void connect(const std::string& key, const remote_child_options& opts) {
+    nodes[key].connecting = true;
+    connect(key, opts.insecure, clock::now() + opts.connect_timeout, handshake_retries);
+  }
+
+  void connect(const std::string& key, bool insecure, clock::time_point deadline, int retries) {
     auto& e = nodes[key];
-    e.connecting = true;
     auto& sys = self->system();
-    if (!opts.insecure && !sys.has_openssl_manager()) {
+    if (!insecure && !sys.has_openssl_manager()) {
       connected(key, make_error(errc::invalid_option,
                                 "remote_child: mutual TLS needs caf::openssl loaded "
                                 "(prepare_distribution), or set insecure"));
       return;
     }
-    auto mm = opts.insecure ? sys.middleman().actor_handle()
+    auto mm = insecure ? sys.middleman().actor_handle()
                             : sys.openssl_manager().actor_handle();
-    self->request(mm, opts.connect_timeout, caf::connect_atom::value, e.host, e.port)
+    auto left = std::max(deadline - clock::now(), clock::duration{1});
+    self->request(mm, left, caf::connect_atom::value, e.host, e.port)
       .then(
         [this, key](const caf::node_id&, caf::strong_actor_ptr& ptr,
                     const std::set<std::string>&) {
@@ -150,7 +161,11 @@ struct desk_state {
           self->monitor<caf::message_priority::high>(e.agent);
           connected(key, {});
         },
-        [this, key](caf::error& err) {
+        [this, key, insecure, deadline, retries](caf::error& err) {
+          if (err == caf::sec::connection_timeout && retries > 0 && clock::now() < deadline) {
+            connect(key, insecure, deadline, retries - 1);
+            return;
+          }
           auto& e = nodes[key];
           e.status->quarantine(steady_ns(clock::now() + e.quarantine));
           connected(key, err);
