@@ -1,9 +1,11 @@
 // What a node agent refuses and how it fences on its own: a start of an
-// epoch older than one it has seen, a blocking actor type, and the children
-// of a supervisor process that stopped answering (SIGSTOP): their leases
-// lapse and they stop within the lease, with nobody telling them.
+// epoch older than one it has seen, a blocking actor type, a child whose
+// desk stopped granting, and the children of a supervisor process that
+// stopped answering (SIGSTOP): their leases lapse and they stop within the
+// lease, with nobody telling them.
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <csignal>
 
 #include "actors_support.hpp"
@@ -25,6 +27,11 @@ namespace proto = supervise::actors::detail;
 namespace {
 
 using steady = std::chrono::steady_clock;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
+    .count();
+}
 
 // Ends by itself: CAF cannot kill a blocking actor.
 void sleeper(caf::blocking_actor* self) {
@@ -75,9 +82,56 @@ caf::behavior granting_desk(std::vector<uint64_t> granted) {
   }};
 }
 
+// A lease desk that confirms `epochs` in its first `answers` grants, then
+// goes silent (still reachable); `last` holds when it last answered.
+caf::behavior silencing_desk(std::vector<uint64_t> epochs, int answers,
+                             std::shared_ptr<std::atomic<int64_t>> last) {
+  auto left = std::make_shared<int>(answers);
+  return {[=](proto::renew_atom, uint64_t seq, uint64_t, uint64_t) -> caf::result<caf::message> {
+    if (*left == 0)
+      return caf::make_message(); // no grant
+    --*left;
+    last->store(now_ns());
+    return caf::make_message(proto::grant_atom::value, seq, uint64_t{0}, uint64_t{1}, true,
+                             epochs, std::vector<uint64_t>{});
+  }};
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(node_agent_fencing, agent_fixture)
+
+BOOST_AUTO_TEST_CASE(a_child_stops_within_its_lease_once_grants_stop) {
+  // Renewals every 50 ms (a quarter of the shortest lease, 200 ms); the
+  // child watched has a lease of 210 ms, a deadline between two renewals.
+  // The desk answers 5 renewals.
+  auto last = std::make_shared<std::atomic<int64_t>>(0);
+  auto desk = sys.spawn(silencing_desk, std::vector<uint64_t>{1, 2}, 5, last);
+  caf::scoped_actor self{sys};
+  auto start = [&](uint64_t epoch, int64_t lease) {
+    caf::actor child;
+    self
+      ->request(ep->actor(), 5s, proto::start_atom::value, "k" + std::to_string(epoch), epoch,
+                std::string{"doubler"}, caf::make_message(), desk, lease, int64_t{50'000'000})
+      .receive([&](caf::actor& c) { child = c; },
+               [&](caf::error& err) { BOOST_FAIL(render(err)); });
+    return child;
+  };
+  start(1, 200'000'000);
+  self->monitor(start(2, 210'000'000));
+  caf::error reason;
+  self->receive([&](caf::down_msg& msg) { reason = msg.reason; },
+                caf::after(5s) >> [] { BOOST_FAIL("the child still runs 5 s after its start"); });
+  auto stopped = now_ns();
+  BOOST_CHECK(reason == errc::lease_expired);
+  // Its deadline counts from a renewal sent before the desk's last answer;
+  // a check only at the next renewal would come 40 ms after it.
+  auto late = stopped - last->load() - int64_t{210'000'000};
+  BOOST_TEST_MESSAGE("stopped " << late / 1'000'000 << " ms after the last grant + lease");
+  BOOST_CHECK_LT(late, int64_t{20'000'000});
+  BOOST_CHECK_GT(late, int64_t{-60'000'000});
+  caf::anon_send_exit(desk, caf::exit_reason::user_shutdown);
+}
 
 BOOST_AUTO_TEST_CASE(a_start_of_an_older_epoch_is_refused_as_stale) {
   auto desk = sys.spawn(granting_desk, std::vector<uint64_t>{10});
@@ -135,11 +189,6 @@ uint64_t start_supervisor_process(agent_fixture& f, effect_log& effects,
   auto epoch = xs.begin()->first;
   BOOST_REQUIRE(effects.wait_effects(epoch, 3));
   return epoch;
-}
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
-    .count();
 }
 
 } // namespace

@@ -12,10 +12,15 @@
 // of children. A new child is spawned only when a grant for a renewal sent
 // after its start request arrived has its epoch in the set: a start that
 // reaches the agent after its stub gave up is never run.
+//
+// Idle, a renewal wakes the agent twice (its tick, the grant) and the desk
+// once: renewals and grants are plain messages matched by sequence number
+// (a request would add a timeout message per renewal), and a deadline gets
+// a timer of its own only when a tick finds it within two intervals, which
+// happens only once grants stopped coming.
 #include "agent/agent_actor.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -135,21 +140,17 @@ struct agent_state {
     auto seq = g.next_seq++;
     g.lease.sent(seq, clock::now());
     // High priority, both ways: a renewal must not wait behind a burst of
-    // starts (or placements at the desk), or leases lapse under load.
-    self
-      ->request<caf::message_priority::high>(g.desk, interval(g) * 4, renew_atom::value, seq,
-                                             uint64_t{children.size()}, g.copy.generation())
-      .then(
-        [this, who](grant_atom, uint64_t seq, uint64_t from, uint64_t to, bool full,
-                    std::vector<uint64_t>& added, std::vector<uint64_t>& removed) {
-          granted(who, seq, grant_delta{from, to, full, std::move(added), std::move(removed)});
-        },
-        [](caf::error&) {}); // no grant: the deadline lapses by itself
+    // starts (or placements at the desk), or leases lapse under load. No
+    // grant: the deadlines lapse by themselves.
+    self->send<caf::message_priority::high>(g.desk, renew_atom::value, seq,
+                                            uint64_t{children.size()}, g.copy.generation());
   }
 
+  // A grant from the desk at `who` for renewal `seq` (matched against the
+  // renewals sent: anything else renews nothing).
   void granted(const caf::actor_addr& who, uint64_t seq, const grant_delta& delta) {
     auto gi = grantors.find(who);
-    if (gi == grantors.end())
+    if (gi == grantors.end() || !gi->second.desk)
       return;
     auto& g = gi->second;
     auto t0 = g.lease.granted(seq);
@@ -159,13 +160,10 @@ struct agent_state {
     for (auto epoch : dropped)
       if (auto ci = g.children.find(epoch); ci != g.children.end())
         fence(children.at(ci->second), "its supervisor released it");
-    auto earliest = std::numeric_limits<int64_t>::max();
     for (auto& [length, cls] : g.classes) {
       auto d = steady_ns(*t0 + length);
       if (d > cls.deadline->load())
         cls.deadline->store(d, std::memory_order_release);
-      if (cls.live > 0)
-        earliest = std::min(earliest, cls.deadline->load());
     }
     auto ready = std::stable_partition(g.pending.begin(), g.pending.end(),
                                        [&](const pending_start& p) { return p.need_seq > seq; });
@@ -175,16 +173,12 @@ struct agent_state {
     for (auto& p : decided) {
       if (g.copy.contains(p.terms.epoch)) {
         spawn(who, p, *t0);
-        earliest = std::min(earliest, steady_ns(*t0 + p.terms.length));
       } else {
         p.rp.deliver(make_error(errc::lease_expired,
                                 fmt::format("key {}: epoch {} was not confirmed by its supervisor",
                                             p.terms.key, p.terms.epoch)));
       }
     }
-    if (earliest != std::numeric_limits<int64_t>::max()) // one deadline check per grant
-      self->delayed_send(self, std::chrono::nanoseconds{earliest - steady_ns(clock::now())},
-                         tick_atom::value, caf::actor_addr{});
   }
 
   void spawn(const caf::actor_addr& who, pending_start& p, clock::time_point t0) {
@@ -267,6 +261,14 @@ struct agent_state {
     }
     renew(who);
     self->delayed_send(self, interval(g), tick_atom::value, who);
+    // A deadline the next tick might pass gets a timer of its own (a tick
+    // checks only deadlines already lapsed).
+    auto now = steady_ns(clock::now());
+    auto soon = now + 2 * interval(g).count();
+    for (auto& [length, cls] : g.classes)
+      if (auto d = cls.deadline->load(); cls.live > 0 && d <= soon)
+        self->delayed_send(self, std::chrono::nanoseconds{std::max<int64_t>(d - now, 0)},
+                           tick_atom::value, caf::actor_addr{});
   }
 
   void down(const caf::down_msg& msg) {
@@ -333,6 +335,11 @@ caf::behavior agent(caf::event_based_actor* self,
         st->renew(who);
     },
     [st](tick_atom, const caf::actor_addr& who) { st->tick(who); },
+    [st](grant_atom, uint64_t seq, uint64_t from, uint64_t to, bool full,
+         std::vector<uint64_t>& added, std::vector<uint64_t>& removed) {
+      auto who = caf::actor_cast<caf::actor_addr>(st->self->current_sender());
+      st->granted(who, seq, grant_delta{from, to, full, std::move(added), std::move(removed)});
+    },
     [st](kill_atom, const caf::actor_addr& who) {
       if (auto ci = st->children.find(who); ci != st->children.end())
         st->self->send_exit(ci->second.actor, caf::exit_reason::kill);

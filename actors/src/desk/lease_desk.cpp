@@ -262,9 +262,13 @@ caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<node_t
       return caf::delegated<caf::actor, std::string>{};
     },
     [st](renew_atom, uint64_t seq, uint64_t load, uint64_t known) {
-      auto d = st->grant(st->self->current_sender(), load, known);
-      return caf::make_message(grant_atom::value, seq, d.from, d.to, d.full, std::move(d.added),
-                               std::move(d.removed));
+      auto& sender = st->self->current_sender();
+      if (!sender)
+        return;
+      auto d = st->grant(sender, load, known);
+      st->self->send<caf::message_priority::high>(caf::actor_cast<caf::actor>(sender),
+                                                  grant_atom::value, seq, d.from, d.to, d.full,
+                                                  std::move(d.added), std::move(d.removed));
     },
     [st](release_atom, uint64_t epoch, bool lost) { return st->release(epoch, lost); },
   };

@@ -6,7 +6,9 @@
 //  stub  -> desk   (place_atom, place_request)          -> (agent, node name)
 //  stub  -> agent  (start_atom, key, epoch, type, args, desk) -> child actor
 //  agent -> desk   (renew_atom, seq, load, generation)
-//                  -> (grant_atom, seq, from, to, full, added, removed)
+//  desk -> agent   (grant_atom, seq, from, to, full, added, removed)
+//                  (both plain messages, high priority: the agent matches a
+//                  grant to its renewal by seq and by the desk sending it)
 //  stub  -> desk   (release_atom, epoch, lost)           -> safe failover time
 //
 // A grant brings the agent's copy of the epochs the desk holds current on
