@@ -64,7 +64,7 @@ struct tls_fixture : identity_fixture, recording {
 // One suite (one process under CTest) per case: several TLS actor systems
 // made and destroyed in one process leak CAF 0.17's openssl BASP broker at
 // exit more often (3 of 10 runs of the three cases together under
-// LeakSanitizer); one alone does too, rarely (see tests/actors/CMakeLists.txt).
+// LeakSanitizer); one alone does too, rarely (see tests/lsan.supp).
 BOOST_FIXTURE_TEST_SUITE(remote_child_tls, tls_fixture)
 
 BOOST_AUTO_TEST_CASE(a_remote_child_runs_over_mutual_tls_by_default) {
