@@ -13,9 +13,8 @@
 // CPU = on-CPU time of every thread of the supervising process and of the
 // node process (/proc/PID/task/*/schedstat), the window with N children minus
 // the window before them (the connection and its heartbeats exist in both),
-// in % of one core; lib as prepare_distribution sets CAF up (idle workers
-// sleep at once), then with CAF's idle polling back (moderate-poll-attempts
-// 500; bare runs with CAF's defaults in both). The window with N children opens once the start requests'
+// in % of one core; with CAF's default scheduler, then scheduler.policy =
+// sharing. The window with N children opens once the start requests'
 // timeouts have passed (connect timeout + lease after the start). Traffic =
 // bytes over the process's TCP sockets (TCP_INFO).
 // Memory: the same N as local event-based children of a tree, in a subprocess
@@ -290,10 +289,10 @@ lines row_leases(const options& o) {
   auto w = o.lease_window_s;
   lines out;
   kv rss_lib, rss_bare;
-  for (bool polling : {false, true}) {
+  for (bool sharing : {false, true}) {
     std::vector<std::string> presets;
-    if (polling)
-      presets.push_back("--work-stealing.moderate-poll-attempts=500");
+    if (sharing)
+      presets.push_back("--scheduler.policy=sharing");
     kv lib, bare;
     if (o.run_lib)
       lib = run_child(o, "lib", n, w, presets);
@@ -301,20 +300,17 @@ lines row_leases(const options& o) {
       bare = run_child(o, "bare", n, w, presets);
     auto lp = cpu_pct(lib, w);
     std::optional<bool> pass;
-    if (o.run_lib && !polling)
+    if (o.run_lib)
       pass = lp && *lp <= 1.0; // a start that did not converge misses
     out.push_back(
-      {"leases", polling ? "idle CPU, CAF's polling" : "idle CPU", "% core", n, lp,
-       cpu_pct(bare, w), polling ? "" : "<= 1 % of one core", pass,
+      {"leases", sharing ? "idle CPU, sharing" : "idle CPU", "% core", n, lp, cpu_pct(bare, w),
+       "<= 1 % of one core", pass,
        fmt::format("{}lease {} ms; {:.1f} s windows; CPU of the supervising and the node process "
                    "(all threads), with N children minus before them; lib (started 500 per "
                    "chunk): {}; bare (N remote actors held and monitored, no leases): {}",
-                   polling ? "work-stealing.moderate-poll-attempts=500 (CAF's default, which "
-                             "prepare_distribution sets to 0): what the renewals cost with "
-                             "CAF's idle polling; "
-                           : "",
+                   sharing ? "scheduler.policy=sharing preset (idle workers sleep); " : "",
                    o.lease_ms, w, cpu_detail(lib, w, n), cpu_detail(bare, w, n))});
-    if (!polling) {
+    if (!sharing) {
       rss_lib = lib;
       rss_bare = bare;
     }

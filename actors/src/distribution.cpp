@@ -75,8 +75,8 @@ caf::error prepare_distribution(caf::actor_system_config& cfg, distribution_opti
       return err;
   cfg.set("middleman.heartbeat-interval", caf::timespan{hb});
   cfg.set("middleman.connection-timeout", caf::timespan{to});
-  if (opts.quiet_workers && caf::get_if(&cfg.content, "work-stealing.moderate-poll-attempts") == nullptr)
-    cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+  if (caf::get_if(&cfg.content, "middleman.workers") == nullptr)
+    cfg.set("middleman.workers", opts.middleman_workers);
   // The lease grants of remote children carry epochs as a vector.
   cfg.add_message_type<std::vector<uint64_t>>("std::vector<uint64_t>");
   cfg.load<caf::io::middleman>();

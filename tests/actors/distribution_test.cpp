@@ -1,7 +1,7 @@
 // A process prepared for distribution: the heartbeat pair set (CAF 0.17
-// leaves both off, so a hung peer is never detected), idle workers that
-// sleep instead of polling, values of the configuration winning over the
-// options, impossible values refused by
+// leaves both off, so a hung peer is never detected), remote messages
+// deserialized on CAF's I/O thread unless configured otherwise, values of
+// the configuration winning over the options, impossible values refused by
 // name, mutual TLS required unless `insecure`, and an actor system built
 // from the prepared configuration.
 #include <boost/test/unit_test.hpp>
@@ -28,10 +28,10 @@ caf::timespan setting(const caf::actor_system_config& cfg, const char* key) {
   return caf::get_or(cfg, key, caf::timespan{0});
 }
 
-// work-stealing.moderate-poll-attempts, or -1 when unset.
-int64_t poll_attempts(const caf::actor_system_config& cfg) {
-  auto x = caf::get_if(&cfg.content, "work-stealing.moderate-poll-attempts");
-  return x == nullptr ? -1 : caf::get_or(cfg, "work-stealing.moderate-poll-attempts", size_t{0});
+// middleman.workers, or -1 when unset.
+int64_t mm_workers(const caf::actor_system_config& cfg) {
+  auto x = caf::get_if(&cfg.content, "middleman.workers");
+  return x == nullptr ? -1 : caf::get_or(cfg, "middleman.workers", size_t{0});
 }
 
 struct distribution_fixture : test::identity_fixture {
@@ -53,7 +53,9 @@ BOOST_AUTO_TEST_CASE(the_heartbeat_pair_is_set_and_the_system_starts) {
   BOOST_REQUIRE_EQUAL(text_of(prepare_distribution(cfg)), "(none)");
   BOOST_CHECK(setting(cfg, "middleman.heartbeat-interval") == 100ms);
   BOOST_CHECK(setting(cfg, "middleman.connection-timeout") == 500ms);
-  BOOST_CHECK_EQUAL(poll_attempts(cfg), 0); // idle workers sleep at once
+  // Remote messages are deserialized on the I/O thread: an idle node's
+  // lease renewals wake no scheduler worker.
+  BOOST_CHECK_EQUAL(mm_workers(cfg), 0);
   caf::actor_system sys{cfg}; // the middleman and openssl modules load
   BOOST_CHECK(sys.has_middleman());
 }
@@ -63,20 +65,20 @@ BOOST_AUTO_TEST_CASE(the_configuration_wins_over_the_options) {
   use_identity(cfg);
   cfg.set("middleman.heartbeat-interval", caf::timespan{1s}); // e.g. a WAN setting
   cfg.set("middleman.connection-timeout", caf::timespan{5s});
-  cfg.set("work-stealing.moderate-poll-attempts", size_t{500}); // CAF's own default
+  cfg.set("middleman.workers", size_t{3});
   BOOST_REQUIRE_EQUAL(text_of(prepare_distribution(cfg)), "(none)");
   BOOST_CHECK(setting(cfg, "middleman.heartbeat-interval") == 1s);
   BOOST_CHECK(setting(cfg, "middleman.connection-timeout") == 5s);
-  BOOST_CHECK_EQUAL(poll_attempts(cfg), 500);
+  BOOST_CHECK_EQUAL(mm_workers(cfg), 3);
 }
 
-BOOST_AUTO_TEST_CASE(quiet_workers_can_be_declined) {
+BOOST_AUTO_TEST_CASE(middleman_workers_come_from_the_options) {
   caf::actor_system_config cfg;
   use_identity(cfg);
   distribution_options opts;
-  opts.quiet_workers = false;
+  opts.middleman_workers = 2;
   BOOST_REQUIRE_EQUAL(text_of(prepare_distribution(cfg, opts)), "(none)");
-  BOOST_CHECK_EQUAL(poll_attempts(cfg), -1); // CAF's default polling
+  BOOST_CHECK_EQUAL(mm_workers(cfg), 2);
 }
 
 BOOST_AUTO_TEST_CASE(impossible_timing_is_refused_by_name) {

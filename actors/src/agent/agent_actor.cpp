@@ -14,10 +14,11 @@
 // reaches the agent after its stub gave up is never run.
 //
 // Idle, a renewal wakes the agent twice (its tick, the grant) and the desk
-// once: renewals and grants are plain messages matched by sequence number
-// (a request would add a timeout message per renewal), and a deadline gets
-// a timer of its own only when a tick finds it within two intervals, which
-// happens only once grants stopped coming.
+// once, all on CAF's I/O thread (see spawn_agent): renewals and grants are
+// plain messages matched by sequence number (a request would add a timeout
+// message per renewal), and a deadline gets a timer of its own only when a
+// tick finds it within two intervals, which happens only once grants
+// stopped coming.
 #include "agent/agent_actor.hpp"
 
 #include <algorithm>
@@ -25,6 +26,8 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
 #include <fmt/format.h>
 
 #include "agent/lease_registry.hpp"
@@ -90,7 +93,7 @@ struct grantor {
 };
 
 struct agent_state {
-  caf::event_based_actor* self;
+  caf::io::broker* self; // runs on the I/O thread: see spawn_agent
   std::shared_ptr<const std::vector<std::string>> allow;
   logger log;
   std::map<std::string, epoch_fence> fences; // by key
@@ -315,7 +318,7 @@ struct agent_state {
   }
 };
 
-caf::behavior agent(caf::event_based_actor* self,
+caf::behavior agent(caf::io::broker* self,
                     std::shared_ptr<const std::vector<std::string>> allow, logger log) {
   auto st = std::make_shared<agent_state>(agent_state{self, std::move(allow), std::move(log), {}, {}, {}});
   self->attach_functor([st] { st->stop_all(); });
@@ -350,9 +353,12 @@ caf::behavior agent(caf::event_based_actor* self,
 
 } // namespace
 
+// A broker without connections: it runs on CAF's I/O thread, like the
+// BASP broker that delivers its grants. Its timers and the grants (with
+// middleman.workers = 0, distribution.hpp) then wake no scheduler worker.
 caf::actor spawn_agent(caf::actor_system& sys, std::shared_ptr<const std::vector<std::string>> allow,
                        logger log) {
-  return sys.spawn(agent, std::move(allow), std::move(log));
+  return sys.middleman().spawn_broker(agent, std::move(allow), std::move(log));
 }
 
 } // namespace supervise::actors::detail

@@ -49,7 +49,7 @@ struct node_entry {
 };
 
 struct desk_state {
-  caf::event_based_actor* self;
+  caf::io::broker* self; // runs on the I/O thread: see desk_use
   std::shared_ptr<node_table> table;
   std::map<std::string, node_entry> nodes;            // by "host:port"
   std::unordered_map<uint64_t, node_entry*> node_of; // by epoch (nodes never move)
@@ -250,7 +250,7 @@ struct desk_state {
   }
 };
 
-caf::behavior desk_behavior(caf::event_based_actor* self, std::shared_ptr<node_table> table) {
+caf::behavior desk_behavior(caf::io::broker* self, std::shared_ptr<node_table> table) {
   auto st = std::make_shared<desk_state>();
   st->self = self;
   st->table = std::move(table);
@@ -297,7 +297,10 @@ desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
   std::lock_guard<std::mutex> guard{slots_mtx};
   auto& slot = slots()[sys.node()];
   if (!slot.desk)
-    slot.desk = sys.spawn<caf::hidden>(desk_behavior, node_table::of(sys));
+    // On CAF's I/O thread, as the agent (see spawn_agent): renewals wake
+    // no scheduler worker. Not hidden: the system's shutdown then waits
+    // until it has quit.
+    slot.desk = sys.middleman().spawn_broker(desk_behavior, node_table::of(sys));
   ++slot.users;
   desk_ = slot.desk;
 }

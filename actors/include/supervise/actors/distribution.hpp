@@ -13,19 +13,10 @@
 //
 // Settings: LAN (the defaults) 100 ms / 500 ms: a hung peer is lost after
 // about 0.5 s. WAN: e.g. 1 s / 5 s (a slower handshake, fewer false losses).
-//
-// Idle workers: after every job, a worker of CAF's default (work-stealing)
-// scheduler polls its queue 500 times with 50 us sleeps before it waits on
-// its condition variable. Lease renewals wake a node's agent and a
-// supervisor's desk a few times per lease, and those polls then cost about
-// a quarter of a core on a 2-vCPU VM (measured: 22-26 % for one node pair,
-// with 1,000 or 10,000 children alike; 1 % without the polls).
-// prepare_distribution() therefore sets work-stealing.moderate-poll-attempts
-// to 0 unless told otherwise: a worker spins briefly (CAF's aggressive
-// phase), then sleeps until a job is enqueued for it.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 
 #include <caf/error.hpp>
 #include <caf/fwd.hpp>
@@ -44,10 +35,16 @@ struct distribution_options {
   /// Plain BASP instead of mutual TLS: anyone who reaches a port can talk to
   /// the node, CAF's spawn server included. Off by default; say so to use it.
   bool insecure = false;
-  /// Idle workers sleep at once instead of polling (see above): sets
-  /// work-stealing.moderate-poll-attempts = 0 unless the configuration has
-  /// a value of its own. No effect on the sharing scheduler.
-  bool quiet_workers = true;
+  /// middleman.workers: threads that deserialize incoming remote messages.
+  /// 0 (here; CAF's own default is min(3, cores / 4) + 1): CAF's I/O thread
+  /// deserializes them, and the lease agent and desk run on that thread
+  /// too, so lease renewals wake no scheduler worker. That matters on an
+  /// idle node: after each job CAF's work-stealing workers poll 500 times
+  /// with 50 us sleeps before they sleep, and the 8 lease messages per
+  /// second of a node pair (lease 500 ms) then cost about a quarter of a
+  /// core (bench row leases, 2 vCPUs; well under 1 % with 0). Raise it for
+  /// a node whose remote messages are large or many.
+  size_t middleman_workers = 0;
 };
 
 /// None when `x` can work; else supervise's errc::invalid_option naming
@@ -59,9 +56,8 @@ caf::error validate(const distribution_options& x);
 /// from it, once. Loads CAF's middleman module and, unless `opts.insecure`,
 /// its openssl module; sets middleman.heartbeat-interval and
 /// middleman.connection-timeout from `opts`, except where `cfg` has a value
-/// already (from the command line or an INI file: it wins), and, with
-/// `opts.quiet_workers`, work-stealing.moderate-poll-attempts (the same
-/// rule); checks the pair
+/// already (from the command line or an INI file: it wins), and
+/// middleman.workers (the same rule); checks the pair
 /// (errc::invalid_option naming the key and the value) and, unless insecure,
 /// the openssl.* files (actors_errc::tls_files naming the file, see
 /// tls_files.hpp). On an error `cfg` may be half prepared: do not use it.
