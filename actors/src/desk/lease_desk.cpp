@@ -144,7 +144,7 @@ struct desk_state {
       return;
     }
     auto mm = insecure ? sys.middleman().actor_handle()
-                            : sys.openssl_manager().actor_handle();
+                       : sys.openssl_manager().actor_handle();
     auto left = std::max(deadline - clock::now(), clock::duration{1});
     self->request(mm, left, caf::connect_atom::value, e.host, e.port)
       .then(
