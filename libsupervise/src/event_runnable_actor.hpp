@@ -45,6 +45,10 @@ inline void report_up(incarnation& inc) {
                                                 inc.number);
 }
 
+/// Set by a simulation's wrapper while it runs an init it delays (a slow
+/// start): that incarnation reports up itself, later (report_up()).
+inline thread_local bool init_defers_up = false;
+
 class event_runnable_actor final : public caf::event_based_actor {
 public:
   /// `inc->reports`: the runnable is `started`-ready (report_up() after its
@@ -86,7 +90,8 @@ public:
     // Up, unless it quit during its initialisation (a start failure). CAF
     // 0.17's quit() marks a scheduled actor shutting down (it terminates
     // when make_behavior returns), not terminated: test both.
-    if (inc().reports && !quitting())
+    bool deferred = std::exchange(init_defers_up, false);
+    if (inc().reports && !quitting() && !deferred)
       report_up(inc());
     return result;
   }

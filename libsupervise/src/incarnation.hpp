@@ -29,6 +29,8 @@
 
 namespace supervise::detail {
 
+class engine_probe;
+
 using run_atom = caf::atom_constant<caf::atom("sv_run")>;
 using signal_atom = caf::atom_constant<caf::atom("sv_signal")>;
 using start_atom = caf::atom_constant<caf::atom("sv_start")>;
@@ -58,6 +60,9 @@ struct incarnation_env {
   /// reports to it. Null: the default (logging) hook.
   std::shared_ptr<const event_hook> hook;
   bool propagate_exceptions = false; // spec::propagate_exceptions
+  /// A simulation's view into the engine (engine/probe.hpp); null outside
+  /// simulations. Hosted supervisors inherit it.
+  std::shared_ptr<engine_probe> probe;
 };
 
 struct incarnation {

@@ -132,11 +132,13 @@ engine_ptr make_engine(caf::event_based_actor* self, engine_options opts) {
   ep->self = self;
   if (!opts.sink)
     opts.sink = std::make_shared<const log_sink>(stderr_sink());
+  if (opts.seed == 0 && opts.probe)
+    opts.seed = opts.probe->engine_seed();
   ep->rng.seed(opts.seed != 0 ? opts.seed : std::random_device{}());
   ep->opts = std::move(opts);
   ep->env = std::make_shared<const incarnation_env>(
     incarnation_env{caf::actor_cast<caf::weak_actor_ptr>(self->ctrl()), ep->opts.sink,
-                    ep->opts.hook, ep->opts.propagate_exceptions});
+                    ep->opts.hook, ep->opts.propagate_exceptions, ep->opts.probe});
   ep->names = name_table::of(self->system());
   return ep;
 }
@@ -206,6 +208,8 @@ engine_options supervisor_options(const supervisor_shared& shared, const context
     opts.hook = std::make_shared<const event_hook>(sp.on_event);
   else if (host)
     opts.hook = context_access::impl(*host).hook(); // the nearest ancestor's hook
+  if (host)
+    opts.probe = context_access::impl(*host).env->probe;
   return opts;
 }
 
@@ -216,9 +220,9 @@ engine_options supervisor_options(const supervisor_shared& shared, const context
 using namespace core;
 
 caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options topts,
-                             std::shared_ptr<tree_shared> shared) {
+                             std::shared_ptr<tree_shared> shared, tree_extras extras) {
   return sys.spawn(
-    [root = std::move(root), topts = std::move(topts)](
+    [root = std::move(root), topts = std::move(topts), extras = std::move(extras)](
       caf::event_based_actor* self, std::shared_ptr<tree_shared> shared) mutable -> caf::behavior {
     engine_options opts;
     opts.backoff = topts.backoff;
@@ -230,10 +234,11 @@ caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options
       opts.sink = std::make_shared<const log_sink>(std::move(topts.sink));
     if (topts.on_event)
       opts.hook = std::make_shared<const event_hook>(std::move(topts.on_event));
+    opts.probe = extras.probe;
     auto ep = make_engine(self, std::move(opts));
     ep->owner = std::make_unique<tree_owner>(std::move(shared));
     auto behavior = engine_behavior(ep);
-    auto* top = make_node(*ep, nullptr, "root", std::move(root));
+    auto* top = make_node(*ep, nullptr, extras.root_name, std::move(root));
     start(*ep, *top);
     return behavior;
   },

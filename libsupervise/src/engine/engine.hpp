@@ -62,6 +62,7 @@
 #include <caf/fwd.hpp>
 
 #include "detail/restart_policy.hpp"
+#include "engine/probe.hpp"
 #include "engine/spawn.hpp"
 #include "engine/node.hpp"
 #include "incarnation.hpp"
@@ -79,6 +80,7 @@ struct engine_options {
   std::function<void(const std::string&, node_state)> on_state;
   std::shared_ptr<const log_sink> sink;
   std::shared_ptr<const event_hook> hook; // null: the default (logging) hook
+  std::shared_ptr<engine_probe> probe;    // a simulation's (engine/probe.hpp); null: none
 };
 
 // Who hears how a run ended, once, on the engine's thread or in its cleanup:

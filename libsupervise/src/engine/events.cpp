@@ -30,6 +30,14 @@ event_header header(const engine& e, const node* n) {
 }
 
 void deliver(engine& e, const event& ev) {
+  if (e.opts.probe) {
+    e.opts.probe->observe(ev);
+    // Built for the probe only: the default hook does not log these.
+    if (!e.opts.hook
+        && (std::holds_alternative<child_started>(ev) || std::holds_alternative<child_stopped>(ev)
+            || std::holds_alternative<child_healthy>(ev)))
+      return;
+  }
   if (!e.opts.hook) {
     // The default hook: one line at the supervisor's DN (a tree's root node
     // has none: its own DN).

@@ -21,7 +21,7 @@ void deliver(engine& e, const event& ev);
 // before an event is built, so a silent path costs nothing.
 template <class Event>
 bool listens(const engine& e) {
-  return e.opts.hook || !(std::is_same_v<Event, child_started>
+  return e.opts.hook || e.opts.probe || !(std::is_same_v<Event, child_started>
                           || std::is_same_v<Event, child_stopped>
                           || std::is_same_v<Event, child_healthy>);
 }

@@ -188,6 +188,8 @@ void child_exited(engine& e, node& n, caf::error reason, bool done, bool up) {
 } // namespace
 
 void on_exit(engine& e, caf::down_msg& msg) {
+  if (e.opts.probe)
+    e.opts.probe->exited(msg);
   auto i = e.by_addr.find(msg.source);
   if (i == e.by_addr.end())
     return; // a replaced incarnation or a foreign actor: not ours to judge

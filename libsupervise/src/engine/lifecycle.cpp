@@ -48,8 +48,12 @@ void publish(engine& e, node& n, news what) {
     if (what == news::fate)
       e.reg->cv.notify_all(); // a handle may wait for it to be parked
   }
-  if (e.opts.on_state && (what == news::state || what == news::started))
-    e.opts.on_state(n.dn, n.state);
+  if (what == news::state || what == news::started) {
+    if (e.opts.on_state)
+      e.opts.on_state(n.dn, n.state);
+    if (e.opts.probe)
+      e.opts.probe->state(n.dn, n.state);
+  }
 }
 
 void set_state(engine& e, node& n, node_state s) {
@@ -85,21 +89,32 @@ void drop_children(engine& e, node& n) {
     t->children = decltype(t->children){};
 }
 
+namespace {
+
+// An exit message ahead of the child's mailbox backlog (high priority),
+// unless a simulation's probe swallows it.
+void send_exit(node& n, caf::exit_reason reason) {
+  auto* probe = n.inc ? n.inc->env->probe.get() : nullptr;
+  if (probe && !probe->delivers(n.handle, reason))
+    return;
+  caf::anon_send<caf::message_priority::high>(n.handle, caf::exit_msg{n.handle.address(), reason});
+}
+
+} // namespace
+
 // Sends a stop request ahead of the child's mailbox backlog (high priority);
 // a blocking runnable sees it through its context's stop flag.
 void request_stop(node& n) {
   if (n.inc && !n.inc->stop.load(std::memory_order_acquire)) // else told, or closed
     n.inc->request_stop();
   if (n.running() && n.body().is_event_based())
-    caf::anon_send<caf::message_priority::high>(
-      n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::user_shutdown});
+    send_exit(n, caf::exit_reason::user_shutdown);
 }
 
 // Kills an event-based child that did not honour its stop request in time.
 void kill(node& n) {
   if (n.running() && n.body().is_event_based())
-    caf::anon_send<caf::message_priority::high>(
-      n.handle, caf::exit_msg{n.handle.address(), caf::exit_reason::kill});
+    send_exit(n, caf::exit_reason::kill);
 }
 
 // -- spawning a runnable ----------------------------------------------------
@@ -108,10 +123,21 @@ void kill(node& n) {
 // `started`-ready one, when its init returns; a blocking one, when its body
 // begins) and, through its env, whether exceptions propagate.
 caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incarnation> inc) {
+  if (e.opts.probe)
+    return e.opts.probe->spawn(e.self, body, std::move(inc), e.reg ? &e.reg->sp : nullptr);
+  return spawn_child(e.self, body, std::move(inc));
+}
+
+} // namespace supervise::detail::core
+
+namespace supervise::detail {
+
+caf::actor spawn_child(caf::event_based_actor* self, const runnable& body,
+                       std::shared_ptr<incarnation> inc) {
   if (body.is_blocking()) {
     // A thread of its own (reused from the pool); the body polls
     // ctx.stop_requested() (kill is not honoured).
-    return e.self->spawn<pooled_blocking_actor>(
+    return self->spawn<pooled_blocking_actor>(
       [fn = body.blocking_body(), inc = std::move(inc)](caf::blocking_actor* a) {
         if (inc->reports)
           report_up(*inc);
@@ -130,8 +156,12 @@ caf::actor spawn_runnable(engine& e, const runnable& body, std::shared_ptr<incar
           a->fail_state(std::move(result));
       });
   }
-  return e.self->spawn<event_runnable_actor>(body, std::move(inc));
+  return self->spawn<event_runnable_actor>(body, std::move(inc));
 }
+
+} // namespace supervise::detail
+
+namespace supervise::detail::core {
 
 namespace {
 

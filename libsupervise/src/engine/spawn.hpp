@@ -42,8 +42,17 @@ struct tree_shared {
   }
 };
 
+class engine_probe;
+
+/// What only a simulation sets on a tree: the probe its engines call, and
+/// the name of the top node (a hosted supervisor's own name).
+struct tree_extras {
+  std::shared_ptr<engine_probe> probe;
+  std::string root_name = "root";
+};
+
 caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options opts,
-                             std::shared_ptr<tree_shared> shared);
+                             std::shared_ptr<tree_shared> shared, tree_extras extras = {});
 
 /// A standalone run of a supervisor (start()).
 caf::actor spawn_supervisor_engine(caf::actor_system& sys,

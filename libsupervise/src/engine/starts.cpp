@@ -62,6 +62,14 @@ void pump_starts(engine& e) {
         || i->second->fate == disposition::removed || i->second->fate == disposition::retired)
       continue; // gone or stopped since it was queued
     auto& n = *i->second;
+    if (e.counters.paused && n.number > 0) {
+      // A restart queued before the pause began (a group restart's later
+      // members): it waits for the resume, behind the members held already.
+      n.run = run_state::waiting;
+      e.resume_queue.push_back(n.id);
+      set_state(e, n, node_state::new_);
+      continue;
+    }
     start(e, n);
     if (n.run == run_state::starting)
       ++e.pending_up;

@@ -1,0 +1,522 @@
+// simulation/world.cpp — see world.hpp.
+#include "simulation/world.hpp"
+
+#include <cmath>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <caf/detail/test_actor_clock.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "duration_text.hpp"
+#include "engine/spawn.hpp"
+#include "event_runnable_actor.hpp"
+#include "incarnation.hpp"
+#include "supervise/errc.hpp"
+
+namespace supervise::simulation::detail {
+
+namespace {
+
+using coordinator = caf::scheduler::test_coordinator;
+using sim_go_atom = caf::atom_constant<caf::atom("sim_go")>;
+using supervise::detail::duration_text;
+
+// How long the engine waits after a kill before it gives up on a child.
+constexpr auto kill_grace = std::chrono::milliseconds(50);
+
+uint64_t mix64(uint64_t x) { // splitmix64: spreads consecutive seeds
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// A uniform sample in [0, 1) from 53 bits: the same on every platform.
+double unit(std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0x1.0p-53; }
+
+// The exit reason a fault makes its target end with.
+caf::error reason_of(fault_kind k) {
+  switch (k) {
+    case fault_kind::throw_exception: return make_error(errc::runnable_threw, "simulated exception");
+    case fault_kind::return_normally: return caf::error{};
+    case fault_kind::do_not_restart: return make_error(errc::do_not_restart);
+    case fault_kind::terminate_tree: return make_error(errc::terminate_tree);
+    default: return caf::make_error(caf::sec::runtime_error, "simulated failure");
+  }
+}
+
+// An init that fails at once (a fault of kind fail_start, or a blocking
+// runnable the simulation cannot run: `why`).
+runnable failing_init(caf::error why) {
+  return runnable::event_based([why](caf::event_based_actor* self, context&) -> caf::behavior {
+    self->quit(why);
+    return {};
+  });
+}
+
+// `body`'s init, run `delay` of simulated time after the actor started; a
+// `started`-ready incarnation reports up only then. Messages wait meanwhile.
+runnable delayed_init(const runnable& body, caf::timespan delay,
+                      std::shared_ptr<supervise::detail::incarnation> inc) {
+  return runnable::event_based([fn = body.event_body(), delay, inc](
+                                 caf::event_based_actor* self, context& ctx) -> caf::behavior {
+    supervise::detail::init_defers_up = true;
+    self->set_default_handler(caf::skip);
+    self->delayed_send(self, delay, sim_go_atom::value);
+    return {[fn, inc, self, c = &ctx](sim_go_atom) {
+      self->set_default_handler(caf::print_and_drop);
+      auto b = fn(self, *c); // a throw ends the actor as a throwing init does
+      if (!b) { // it quit in its init, or has nothing to do: it ends
+        self->unbecome();
+        return;
+      }
+      self->become(std::move(b));
+      if (inc->reports)
+        supervise::detail::report_up(*inc);
+    }};
+  });
+}
+
+struct sim_config : caf::actor_system_config {
+  sim_config() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.inline-output", true);
+  }
+};
+
+class world;
+
+// The probe the engines hold: forwards to the world while it exists.
+class forwarding_probe final : public supervise::detail::engine_probe {
+public:
+  explicit forwarding_probe(world* w) : w_(w) {}
+  void detach() { w_ = nullptr; }
+  caf::actor spawn(caf::event_based_actor* self, const runnable& body,
+                   std::shared_ptr<supervise::detail::incarnation> inc, const spec* sp) override;
+  void exited(caf::down_msg& msg) override;
+  bool delivers(const caf::actor& child, caf::exit_reason reason) override;
+  void observe(const event& ev) override;
+  void state(const std::string& dn, node_state s) override;
+  uint64_t engine_seed() override;
+
+private:
+  world* w_;
+};
+
+class world final : public run_view {
+public:
+  world(const options& opts, fault_source& faults, uint64_t seed, run_settings st)
+    : opts_(opts), faults_(faults), seed_(seed), st_(st),
+      checker_(opts.tree.backoff, opts.skip), sys_(cfg_),
+      sched_(dynamic_cast<coordinator&>(sys_.scheduler())), t0_(sched_.clock().current_time) {}
+
+  ~world() override {
+    if (probe_)
+      probe_->detach();
+  }
+
+  // -- run_view ------------------------------------------------------------------
+
+  caf::timespan now() const override { return sched_.clock().current_time - t0_; }
+  const std::vector<std::string>& log() const override { return log_; }
+  std::vector<node_info> snapshot() const override {
+    return supervise::snapshot(sys_, opts_.root_name);
+  }
+  caf::actor_system& system() const override { return sys_; }
+
+  // -- the probe -------------------------------------------------------------------
+
+  caf::actor spawn(caf::event_based_actor* self, const runnable& body,
+                   std::shared_ptr<supervise::detail::incarnation> inc, const spec* sp) {
+    auto dn = inc->dn;
+    auto number = inc->number;
+    runnable b = body;
+    if (body.is_blocking()) {
+      if (!setup_)
+        setup_ = make_error(errc::invalid_option,
+                            "simulation: " + dn
+                              + " is a blocking runnable: it would run on a thread of its own, "
+                                "outside the simulated clock");
+      b = failing_init(setup_);
+    } else if (auto i = armed_.find(dn); i != armed_.end()) {
+      auto kind = i->second;
+      armed_.erase(i);
+      note(dn + " incarnation " + std::to_string(number)
+           + (kind == fault_kind::slow_start ? " starts slowly" : " fails its start"));
+      b = kind == fault_kind::slow_start
+            ? delayed_init(body, opts_.slow_start, inc)
+            : failing_init(caf::make_error(caf::sec::runtime_error, "simulated start failure"));
+    }
+    auto handle = supervise::detail::spawn_child(self, b, std::move(inc));
+    auto id = handle.id();
+    actors_[id] = actor_record{dn, handle.address()};
+    current_[dn] = id;
+    handle->attach_functor([this, id](const caf::error&) { died(id); });
+    checker_.spawned(dn, number, sp, self->id(), now());
+    return handle;
+  }
+
+  void exited(caf::down_msg& msg) {
+    auto i = actors_.find(msg.source.id());
+    if (i != actors_.end() && i->second.forced)
+      msg.reason = *i->second.forced;
+  }
+
+  bool delivers(const caf::actor& child, caf::exit_reason reason) {
+    auto i = actors_.find(child.id());
+    if (i == actors_.end())
+      return true;
+    auto& r = i->second;
+    if (reason == caf::exit_reason::kill) {
+      if (!r.unkillable)
+        return true;
+      note(r.dn + " does not react to its kill (its handler never returns)");
+      return false;
+    }
+    if (!r.hang && !r.unkillable)
+      return true;
+    note(r.dn + " ignores its stop request");
+    return false;
+  }
+
+  void observe(const event& ev) {
+    ++events_;
+    if (st_.logging)
+      note(to_string(ev));
+    checker_.event(ev, now());
+  }
+
+  void state(const std::string& dn, node_state s) {
+    if (st_.logging)
+      note(dn + " " + std::string{to_string(s)});
+    checker_.state(dn, s, now());
+  }
+
+  uint64_t engine_seed() { return mix64(seed_ + 0x1000 + ++engines_) | 1; }
+
+  // -- the run -------------------------------------------------------------------------
+
+  run_result run(const tree_factory& tree) {
+    run_result out;
+    out.seed = seed_;
+    if (start(tree)) {
+      loop();
+      stop_tree();
+      // What the engines gave up on (ignoring its kill), or a tree that did
+      // not stop, ends now: the actor system cannot shut down before.
+      for (auto& [id, r] : actors_)
+        if (r.alive)
+          if (auto h = caf::actor_cast<caf::actor>(r.addr))
+            caf::anon_send_exit(h, caf::exit_reason::kill);
+      caf::anon_send_exit(engine_, caf::exit_reason::kill);
+      sched_.run();
+    }
+    out.faults = std::move(applied_);
+    out.log = std::move(log_);
+    out.broken = checker_.broken();
+    out.steps = steps_;
+    out.events = events_;
+    out.setup = setup_;
+    return out;
+  }
+
+private:
+  struct actor_record {
+    std::string dn;
+    caf::actor_addr addr;
+    bool alive = true;
+    bool hang = false;       // swallows stop requests
+    bool unkillable = false; // swallows stop requests and kills
+    std::optional<caf::error> forced; // the reason its planted fault ends it with
+  };
+
+  void note(std::string text) {
+    if (st_.logging)
+      log_.push_back("t=" + duration_text(now()) + " " + std::move(text));
+  }
+
+  bool stopping_over() const { return checker_.broken() || setup_; }
+
+  bool start(const tree_factory& tree) {
+    runnable root;
+    try {
+      root = tree(sys_);
+    } catch (const std::exception& e) {
+      setup_ = make_error(errc::invalid_option, std::string{"simulation: the tree factory threw: "} + e.what());
+      return false;
+    }
+    if (!root) {
+      setup_ = make_error(errc::invalid_option, "simulation: the tree factory returned an empty runnable");
+      return false;
+    }
+    auto topts = opts_.tree;
+    topts.seed = mix64(seed_) | 1;
+    if (!topts.sink) // thousands of faults: no lines unless asked for
+      topts.sink = [](log_level, std::string_view, std::string_view) {};
+    probe_ = std::make_shared<forwarding_probe>(this);
+    shared_ = std::make_shared<supervise::detail::tree_shared>();
+    engine_ = supervise::detail::spawn_tree_engine(sys_, std::move(root), std::move(topts),
+                                                   shared_, {probe_, opts_.root_name});
+    engine_->attach_functor([this, id = engine_.id()](const caf::error&) { checker_.engine_ended(id); });
+    sched_.run();
+    after_step();
+    return true;
+  }
+
+  void died(uint64_t id) {
+    auto i = actors_.find(id);
+    if (i == actors_.end())
+      return;
+    i->second.alive = false;
+    checker_.died(i->second.dn, id, now());
+  }
+
+  std::optional<caf::timespan> next_timer() const {
+    if (!sched_.clock().has_pending_timeout())
+      return std::nullopt;
+    return sched_.clock().schedule().begin()->first - t0_;
+  }
+
+  // Moves the clock to `t` (firing what is due) or fires the first due timer.
+  void advance_to(caf::timespan t) {
+    if (t > now())
+      sched_.advance_time(t - now());
+    else
+      sched_.trigger_timeout();
+  }
+
+  void loop() {
+    caf::timespan last_fault{0};
+    while (!stopping_over()) {
+      auto fault_at = faults_.next_at();
+      auto timer_at = next_timer();
+      if (!fault_at && (!timer_at || *timer_at > last_fault + opts_.tail))
+        return; // quiet, or the tail is over
+      if (shared_->finished) {
+        note("the tree ended: " + render(shared_->final_error));
+        return;
+      }
+      if (fault_at && (!timer_at || *fault_at <= *timer_at)) {
+        if (*fault_at > now())
+          sched_.advance_time(*fault_at - now());
+        last_fault = *fault_at;
+        apply(faults_.take());
+      } else {
+        advance_to(*timer_at);
+      }
+      sched_.run();
+      after_step();
+    }
+  }
+
+  // Stops the tree, checking the stop's bound unless the run failed already.
+  void stop_tree() {
+    bool checked = !stopping_over();
+    auto asked = now();
+    if (!shared_->finished)
+      caf::anon_send<caf::message_priority::high>(engine_, supervise::detail::stop_atom::value);
+    sched_.run();
+    after_step();
+    for (size_t k = 0; !shared_->finished && k < 100000; ++k) {
+      auto timer_at = next_timer();
+      if (!timer_at)
+        break;
+      advance_to(*timer_at);
+      sched_.run();
+      after_step();
+    }
+    if (!checked || stopping_over())
+      return;
+    auto bound = opts_.tree.stop_timeout + kill_grace;
+    if (!shared_->finished)
+      checker_.fail("stop_bound", "", "the tree did not stop and nothing is pending", now());
+    else
+      checker_.stopped(asked, now(), bound);
+  }
+
+  bool targeted(const std::string& dn) {
+    auto [i, fresh] = target_cache_.try_emplace(dn, false);
+    if (fresh)
+      for (auto& p : opts_.targets)
+        if (matches(p, dn)) {
+          i->second = true;
+          break;
+        }
+    return i->second;
+  }
+
+  // Whether `kind` may hit `dn`: a node that runs a hosted supervisor runs
+  // the library's code, which only a kill (or a failed start) reaches.
+  bool fits(fault_kind kind, const std::string& dn) {
+    auto& r = actors_[current_[dn]];
+    bool exits = kind != fault_kind::hang_on_stop && kind != fault_kind::unkillable
+                 && kind != fault_kind::slow_start && kind != fault_kind::fail_start;
+    if (exits && r.unkillable)
+      return false; // stuck in a handler: nothing reaches it
+    if (checker_.is_engine(current_[dn]))
+      return kind == fault_kind::kill || kind == fault_kind::fail_start;
+    return true;
+  }
+
+  void apply(fault f) {
+    if (f.target.empty()) { // drawn among the live targets
+      std::vector<std::string> candidates;
+      for (auto& [dn, n] : checker_.live())
+        if (targeted(dn) && fits(f.kind, dn))
+          candidates.push_back(dn);
+      if (candidates.empty()) {
+        applied_.push_back(f); // kept without a target: a replay moves its clock alike
+        return;
+      }
+      f.target = faults_.target(candidates);
+    }
+    if (f.target.empty())
+      return; // a draw that found no target
+    applied_.push_back(f);
+    note("fault " + std::string{to_string(f.kind)} + " -> " + f.target);
+    if (f.kind == fault_kind::slow_start || f.kind == fault_kind::fail_start) {
+      armed_[f.target] = f.kind;
+      return;
+    }
+    auto cur = current_.find(f.target);
+    if (cur == current_.end() || !actors_[cur->second].alive) {
+      note(f.target + " is not running: no effect");
+      return;
+    }
+    auto& r = actors_[cur->second];
+    if (f.kind == fault_kind::hang_on_stop || f.kind == fault_kind::unkillable) {
+      (f.kind == fault_kind::hang_on_stop ? r.hang : r.unkillable) = true;
+      return;
+    }
+    if (r.unkillable) {
+      note(f.target + " is stuck in a handler: no effect");
+      return;
+    }
+    if (f.kind != fault_kind::kill)
+      r.forced = reason_of(f.kind);
+    if (auto h = caf::actor_cast<caf::actor>(r.addr))
+      caf::anon_send<caf::message_priority::high>(h, caf::exit_msg{h.address(), caf::exit_reason::kill});
+  }
+
+  void after_step() {
+    ++steps_;
+    checker_.end_of_step(now(), steps_);
+    if (steps_ % 64 == 0)
+      checker_.compare(snapshot(), now());
+    for (auto& [name, check] : opts_.invariants) {
+      if (checker_.broken())
+        return;
+      std::string what;
+      try {
+        what = check(*this);
+      } catch (const std::exception& e) {
+        what = std::string{"the invariant threw: "} + e.what();
+      }
+      if (!what.empty())
+        checker_.fail(name, "", std::move(what), now());
+    }
+    if (steps_ >= opts_.max_steps)
+      checker_.fail("step_limit", "", "the run reached max_steps = " + std::to_string(opts_.max_steps), now());
+  }
+
+  const options& opts_;
+  fault_source& faults_;
+  uint64_t seed_;
+  run_settings st_;
+  std::vector<std::string> log_;
+  schedule applied_;
+  size_t steps_ = 0;
+  size_t events_ = 0;
+  uint64_t engines_ = 0;
+  caf::error setup_;
+  checker checker_;
+  std::unordered_map<uint64_t, actor_record> actors_; // by actor id
+  std::map<std::string, uint64_t> current_;           // DN -> its newest actor
+  std::map<std::string, fault_kind> armed_;           // start faults for the next incarnation
+  std::unordered_map<std::string, bool> target_cache_;
+  std::shared_ptr<forwarding_probe> probe_;
+  std::shared_ptr<supervise::detail::tree_shared> shared_;
+  caf::actor engine_;
+  // Last: destroyed first, while everything its actors' cleanup calls still exists.
+  sim_config cfg_;
+  mutable caf::actor_system sys_;
+  coordinator& sched_;
+  caf::detail::test_actor_clock::time_point t0_;
+};
+
+caf::actor forwarding_probe::spawn(caf::event_based_actor* self, const runnable& body,
+                                   std::shared_ptr<supervise::detail::incarnation> inc,
+                                   const spec* sp) {
+  if (!w_)
+    return supervise::detail::spawn_child(self, body, std::move(inc));
+  return w_->spawn(self, body, std::move(inc), sp);
+}
+void forwarding_probe::exited(caf::down_msg& msg) {
+  if (w_)
+    w_->exited(msg);
+}
+bool forwarding_probe::delivers(const caf::actor& child, caf::exit_reason reason) {
+  return !w_ || w_->delivers(child, reason);
+}
+void forwarding_probe::observe(const event& ev) {
+  if (w_)
+    w_->observe(ev);
+}
+void forwarding_probe::state(const std::string& dn, node_state s) {
+  if (w_)
+    w_->state(dn, s);
+}
+uint64_t forwarding_probe::engine_seed() { return w_ ? w_->engine_seed() : 1; }
+
+} // namespace
+
+// -- fault_source -----------------------------------------------------------------------
+
+fault_source::fault_source(const options& opts, uint64_t seed) : targets_(mix64(seed ^ 0x7a)) {
+  std::mt19937_64 g{mix64(seed)};
+  auto mix = opts.mix.empty() ? default_mix() : opts.mix;
+  double total = 0;
+  for (auto& [k, w] : mix)
+    total += w;
+  caf::timespan at{0};
+  auto mean = static_cast<double>(opts.mean_gap.count());
+  for (size_t i = 0; i < opts.faults; ++i) {
+    // Whole milliseconds: a timeline reads "t=1.5s", not "t=1.500967659s".
+    auto gap = static_cast<int64_t>(-mean * std::log1p(-unit(g)) / 1e6 + 0.5);
+    at += std::chrono::milliseconds(std::max<int64_t>(gap, 1));
+    auto pick = unit(g) * total;
+    auto kind = fault_kind::fail;
+    for (auto& [k, w] : mix) {
+      if (w <= 0)
+        continue;
+      kind = k; // the last with a weight, should rounding leave `pick` over
+      if (pick < w)
+        break;
+      pick -= w;
+    }
+    faults_.push_back(fault{at, kind, {}});
+  }
+}
+
+fault_source::fault_source(schedule faults) : faults_(std::move(faults)) {}
+
+std::optional<caf::timespan> fault_source::next_at() const {
+  if (next_ == faults_.size())
+    return std::nullopt;
+  return faults_[next_].at;
+}
+
+fault fault_source::take() { return faults_[next_++]; }
+
+const std::string& fault_source::target(const std::vector<std::string>& candidates) {
+  return candidates[targets_() % candidates.size()];
+}
+
+run_result run_world(const tree_factory& tree, const options& opts, fault_source& faults,
+                     uint64_t seed, run_settings settings) {
+  world w{opts, faults, seed, settings};
+  return w.run(tree);
+}
+
+} // namespace supervise::simulation::detail

@@ -1,0 +1,53 @@
+// simulation/world.hpp (private) — one run: an actor system on the test
+// coordinator, the user's tree with a probe in its engines, the faults, and
+// the step loop that checks the invariants after each step.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+#include <caf/error.hpp>
+
+#include "engine/probe.hpp"
+#include "simulation/checker.hpp"
+#include "supervise/simulation.hpp"
+
+namespace supervise::simulation::detail {
+
+/// Where a run's faults come from: drawn from a seed, or a given schedule.
+class fault_source {
+public:
+  /// Draws `opts.faults` times and kinds from `seed`; targets at apply time.
+  fault_source(const options& opts, uint64_t seed);
+  /// Exactly `faults`.
+  explicit fault_source(schedule faults);
+
+  /// When the next fault is due; nullopt when none is left.
+  std::optional<caf::timespan> next_at() const;
+  /// The next fault; its target is empty when it is to be drawn (target()).
+  fault take();
+  /// Draws a target among `candidates` (non-empty, in DN order).
+  const std::string& target(const std::vector<std::string>& candidates);
+
+private:
+  schedule faults_;
+  size_t next_ = 0;
+  std::mt19937_64 targets_;
+};
+
+struct run_settings {
+  bool logging = true; // keep the event log (a sweep keeps none)
+};
+
+/// Runs the tree once (the class is the probe its engines call).
+run_result run_world(const tree_factory& tree, const options& opts, fault_source& faults,
+                     uint64_t seed, run_settings settings);
+
+} // namespace supervise::simulation::detail
