@@ -87,15 +87,16 @@ caf::error options::validate() const {
                 "must be a callable");
   out.require(!supervise::detail::validate_name(root_name), "root_name", "\"" + root_name + "\"",
               "must be a valid name");
-  auto err = out.error("simulation::options");
-  if (auto tree_err = tree.validate()) {
-    auto text = "tree." + tree_err.context().get_as<std::string>(0);
-    if (!err)
-      return make_error(errc::invalid_option, "simulation::options: " + text);
-    return make_error(errc::invalid_option,
-                      err.context().get_as<std::string>(0) + "; " + text);
+  // The tree's own checks, its fields named "tree.<field>".
+  supervise::detail::option_problems tree_problems;
+  supervise::detail::check(tree, tree_problems);
+  for (auto& p : tree_problems.list()) {
+    if (p.other.empty())
+      out.require(false, "tree." + p.field, p.value, p.rule);
+    else
+      out.require(false, "tree." + p.field, p.value, p.rule, "tree." + p.other, p.other_value);
   }
-  return err;
+  return out.error("simulation::options");
 }
 
 std::string to_string(const violation& v) {
