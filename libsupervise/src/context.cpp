@@ -8,6 +8,7 @@
 #include "incarnation.hpp"
 #include "name.hpp"
 #include "name_table.hpp"
+#include "simulated_wait.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise {
@@ -19,11 +20,17 @@ bool context::stop_requested() const noexcept {
 }
 
 bool context::wait_for_stop(std::chrono::nanoseconds d) const {
+  if (auto* sim = detail::simulated_wait) // in a simulation: its clock, not the real one
+    return sim->wait(*inc_, d);
   std::unique_lock<std::mutex> guard{inc_->mtx};
   return inc_->cv().wait_for(guard, d, [this] { return stop_requested(); });
 }
 
 void context::wait_for_stop() const {
+  if (auto* sim = detail::simulated_wait) {
+    sim->wait(*inc_, std::nullopt);
+    return;
+  }
   std::unique_lock<std::mutex> guard{inc_->mtx};
   inc_->cv().wait(guard, [this] { return stop_requested(); });
 }

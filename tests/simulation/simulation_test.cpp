@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <iostream>
 
 #include "sim_trees.hpp"
@@ -75,17 +76,32 @@ BOOST_AUTO_TEST_CASE(replaying_a_run_s_schedule_gives_its_log) {
   BOOST_TEST((*decoded == a.faults));
 }
 
-BOOST_AUTO_TEST_CASE(a_blocking_runnable_is_refused_naming_its_dn) {
+// A blocking runnable that ticks once a simulated hour: its waits take no
+// real time, it fails and restarts like any node, and its log is as exact.
+BOOST_AUTO_TEST_CASE(a_blocking_runnable_waits_on_the_simulated_clock) {
+  auto ticks = std::make_shared<std::atomic<int>>(0);
   auto root = sim_trees::parent_of(
-    {{"worker", runnable::blocking([](context& ctx) -> caf::error {
-        ctx.wait_for_stop();
+    {{"worker", runnable::blocking([ticks](context& ctx) -> caf::error {
+        signal(ctx, signal_type::healthy);
+        while (!ctx.wait_for_stop(std::chrono::hours(1)))
+          ++*ticks;
         return context::canceled();
-      })}});
-  auto report = sim::simulate(tree_of(root), quick(1, 10));
-  BOOST_REQUIRE(!report);
-  BOOST_TEST((report.failure->setup == errc::invalid_option));
-  BOOST_TEST(report.text().find("root.worker is a blocking runnable") != std::string::npos,
-             report.text());
+      })},
+     {"leaf", sim_trees::leaf()}});
+  auto o = quick(20, 100);
+  o.mean_gap = std::chrono::hours(2);
+  auto t0 = std::chrono::steady_clock::now();
+  auto report = sim::simulate(tree_of(root), o);
+  BOOST_TEST(static_cast<bool>(report), report.text());
+  BOOST_TEST(*ticks > 1000); // 20 runs of about 200 simulated hours each
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)));
+  auto a = sim::run(tree_of(root), o, 3);
+  auto b = sim::run(tree_of(root), o, 3);
+  BOOST_TEST(a.log == b.log);
+  auto worker_failed = std::count_if(a.log.begin(), a.log.end(), [](const std::string& line) {
+    return line.find("child root.worker failed") != std::string::npos;
+  });
+  BOOST_TEST(worker_failed > 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -39,13 +39,19 @@
 //    stop_timeout plus the 50 ms kill grace.
 // Your own: options::invariants, each a callable over the run so far.
 //
-// What is simulated: event-based runnables and supervisors hosted in the tree
-// (as_runnable()), on one actor system. Blocking runnables run on threads of
-// their own, outside the simulated clock: a run refuses them with
-// errc::invalid_option naming the DN. Remote children need sockets and
-// another process, and a supervisor started on its own (start()) from inside
-// the tree is a separate engine: neither is seen. Time inside a handler does
-// not pass; a handler that blocks blocks the simulation.
+// What is simulated: event-based runnables, blocking runnables and
+// supervisors hosted in the tree (as_runnable()), on one actor system. A
+// blocking runnable runs on a thread of its own but in lockstep with the
+// simulation: it runs while everything else waits, until it waits on its
+// context (ctx.wait_for_stop(d): d passes on the simulated clock, a stop
+// request ends it early) or returns; a kill does not reach it, as outside.
+// It must wait only that way (a sleep or a wait on anything else stalls the
+// simulation for real time, and a busy loop that never waits hangs it).
+// Not seen: remote children (sockets, another process), a supervisor started
+// on its own (start()) from inside the tree (a separate engine). Time inside
+// a handler does not pass. Ready jobs run in the order CAF's test scheduler
+// queues them (first in, first out): interleavings a multi-threaded
+// scheduler may produce besides that one are not explored.
 //
 // Threads: call from one thread (a test's); nothing here is shared.
 #pragma once
@@ -231,7 +237,7 @@ struct run_result {
   std::optional<violation> broken; ///< the first violation, if any
   size_t steps = 0;   ///< steps run
   size_t events = 0;  ///< events seen
-  caf::error setup;   ///< the run could not start (a blocking runnable ...)
+  caf::error setup;   ///< the run could not start (the factory threw, or returned nothing)
 
   /// True when every invariant held and the run started.
   explicit operator bool() const { return !broken && !setup; }

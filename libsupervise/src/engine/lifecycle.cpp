@@ -107,8 +107,12 @@ void send_exit(node& n, caf::exit_reason reason) {
 void request_stop(node& n) {
   if (n.inc && !n.inc->stop.load(std::memory_order_acquire)) // else told, or closed
     n.inc->request_stop();
-  if (n.running() && n.body().is_event_based())
+  if (!n.running())
+    return;
+  if (n.body().is_event_based())
     send_exit(n, caf::exit_reason::user_shutdown);
+  else if (auto* probe = n.inc->env->probe.get()) // a simulation steps blocking ones itself
+    probe->delivers(n.handle, caf::exit_reason::user_shutdown);
 }
 
 // Kills an event-based child that did not honour its stop request in time.

@@ -50,7 +50,9 @@ public:
   virtual void exited(caf::down_msg& msg) = 0;
 
   /// The engine is about to send `reason` (user_shutdown or kill) to
-  /// `child`; false swallows it (a child that ignores its stop request).
+  /// `child`; false swallows it (a child that ignores its stop request). For
+  /// a blocking child, which gets no message, it is told of the stop request
+  /// (its stop flag is set) and the result is ignored.
   virtual bool delivers(const caf::actor& child, caf::exit_reason reason) = 0;
 
   /// An event, whether or not a hook listens.

@@ -12,6 +12,7 @@
 #include "engine/spawn.hpp"
 #include "event_runnable_actor.hpp"
 #include "incarnation.hpp"
+#include "simulation/substitute_bodies.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise::simulation::detail {
@@ -19,21 +20,10 @@ namespace supervise::simulation::detail {
 namespace {
 
 using coordinator = caf::scheduler::test_coordinator;
-using sim_go_atom = caf::atom_constant<caf::atom("sim_go")>;
 using supervise::detail::duration_text;
 
 // How long the engine waits after a kill before it gives up on a child.
 constexpr auto kill_grace = std::chrono::milliseconds(50);
-
-uint64_t mix64(uint64_t x) { // splitmix64: spreads consecutive seeds
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// A uniform sample in [0, 1) from 53 bits: the same on every platform.
-double unit(std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0x1.0p-53; }
 
 // The exit reason a fault makes its target end with.
 caf::error reason_of(fault_kind k) {
@@ -44,38 +34,6 @@ caf::error reason_of(fault_kind k) {
     case fault_kind::terminate_tree: return make_error(errc::terminate_tree);
     default: return caf::make_error(caf::sec::runtime_error, "simulated failure");
   }
-}
-
-// An init that fails at once (a fault of kind fail_start, or a blocking
-// runnable the simulation cannot run: `why`).
-runnable failing_init(caf::error why) {
-  return runnable::event_based([why](caf::event_based_actor* self, context&) -> caf::behavior {
-    self->quit(why);
-    return {};
-  });
-}
-
-// `body`'s init, run `delay` of simulated time after the actor started; a
-// `started`-ready incarnation reports up only then. Messages wait meanwhile.
-runnable delayed_init(const runnable& body, caf::timespan delay,
-                      std::shared_ptr<supervise::detail::incarnation> inc) {
-  return runnable::event_based([fn = body.event_body(), delay, inc](
-                                 caf::event_based_actor* self, context& ctx) -> caf::behavior {
-    supervise::detail::init_defers_up = true;
-    self->set_default_handler(caf::skip);
-    self->delayed_send(self, delay, sim_go_atom::value);
-    return {[fn, inc, self, c = &ctx](sim_go_atom) {
-      self->set_default_handler(caf::print_and_drop);
-      auto b = fn(self, *c); // a throw ends the actor as a throwing init does
-      if (!b) { // it quit in its init, or has nothing to do: it ends
-        self->unbecome();
-        return;
-      }
-      self->become(std::move(b));
-      if (inc->reports)
-        supervise::detail::report_up(*inc);
-    }};
-  });
 }
 
 struct sim_config : caf::actor_system_config {
@@ -131,27 +89,28 @@ public:
                    std::shared_ptr<supervise::detail::incarnation> inc, const spec* sp) {
     auto dn = inc->dn;
     auto number = inc->number;
-    runnable b = body;
-    if (body.is_blocking()) {
-      if (!setup_)
-        setup_ = make_error(errc::invalid_option,
-                            "simulation: " + dn
-                              + " is a blocking runnable: it would run on a thread of its own, "
-                                "outside the simulated clock");
-      b = failing_init(setup_);
-    } else if (auto i = armed_.find(dn); i != armed_.end()) {
+    // A blocking runnable runs in lockstep with the simulated clock.
+    runnable b = body.is_blocking() ? lockstep_blocking(body) : body;
+    if (auto i = armed_.find(dn); i != armed_.end()) {
       auto kind = i->second;
       armed_.erase(i);
       note(dn + " incarnation " + std::to_string(number)
            + (kind == fault_kind::slow_start ? " starts slowly" : " fails its start"));
       b = kind == fault_kind::slow_start
-            ? delayed_init(body, opts_.slow_start, inc)
+            ? delayed_init(b, opts_.slow_start, inc)
             : failing_init(caf::make_error(caf::sec::runtime_error, "simulated start failure"));
     }
     auto handle = supervise::detail::spawn_child(self, b, std::move(inc));
     auto id = handle.id();
-    actors_[id] = actor_record{dn, handle.address()};
-    current_[dn] = id;
+    auto entry = dns_.try_emplace(dn).first;
+    if (!entry->second.known) { // first seen: does it match the targets?
+      entry->second.known = true;
+      for (auto& p : opts_.targets)
+        entry->second.targeted = entry->second.targeted || matches(p, dn);
+    }
+    entry->second.current = id;
+    ++entry->second.live;
+    actors_[id] = actor_record{dn, &entry->second, handle.address(), body.is_blocking()};
     handle->attach_functor([this, id](const caf::error&) { died(id); });
     checker_.spawned(dn, number, sp, self->id(), now());
     return handle;
@@ -174,10 +133,13 @@ public:
       note(r.dn + " does not react to its kill (its handler never returns)");
       return false;
     }
-    if (!r.hang && !r.unkillable)
-      return true;
-    note(r.dn + " ignores its stop request");
-    return false;
+    if (r.hang || r.unkillable) {
+      note(r.dn + " ignores its stop request");
+      return false;
+    }
+    if (r.blocking) // its stop flag is set: end its wait now
+      caf::anon_send<caf::message_priority::high>(child, sim_stop_atom::value);
+    return true;
   }
 
   void observe(const event& ev) {
@@ -193,7 +155,7 @@ public:
     checker_.state(dn, s, now());
   }
 
-  uint64_t engine_seed() { return mix64(seed_ + 0x1000 + ++engines_) | 1; }
+  uint64_t engine_seed() { return seed_mix(seed_ + 0x1000 + ++engines_) | 1; }
 
   // -- the run -------------------------------------------------------------------------
 
@@ -222,9 +184,17 @@ public:
   }
 
 private:
+  struct dn_entry {
+    uint64_t current = 0;   // its newest actor
+    int live = 0;           // its actors alive
+    bool known = false;     // `targeted` was computed
+    bool targeted = false;  // it matches options::targets
+  };
   struct actor_record {
     std::string dn;
+    dn_entry* where = nullptr; // its DN's entry (map nodes do not move)
     caf::actor_addr addr;
+    bool blocking = false;   // a blocking runnable, stepped in lockstep
     bool alive = true;
     bool hang = false;       // swallows stop requests
     bool unkillable = false; // swallows stop requests and kills
@@ -251,7 +221,7 @@ private:
       return false;
     }
     auto topts = opts_.tree;
-    topts.seed = mix64(seed_) | 1;
+    topts.seed = seed_mix(seed_) | 1;
     if (!topts.sink) // thousands of faults: no lines unless asked for
       topts.sink = [](log_level, std::string_view, std::string_view) {};
     probe_ = std::make_shared<forwarding_probe>(this);
@@ -269,6 +239,7 @@ private:
     if (i == actors_.end())
       return;
     i->second.alive = false;
+    --i->second.where->live;
     checker_.died(i->second.dn, id, now());
   }
 
@@ -335,41 +306,31 @@ private:
       checker_.stopped(asked, now(), bound);
   }
 
-  bool targeted(const std::string& dn) {
-    auto [i, fresh] = target_cache_.try_emplace(dn, false);
-    if (fresh)
-      for (auto& p : opts_.targets)
-        if (matches(p, dn)) {
-          i->second = true;
-          break;
-        }
-    return i->second;
-  }
-
-  // Whether `kind` may hit `dn`: a node that runs a hosted supervisor runs
-  // the library's code, which only a kill (or a failed start) reaches.
-  bool fits(fault_kind kind, const std::string& dn) {
-    auto& r = actors_[current_[dn]];
+  // Whether `kind` may hit the live node `d`: a node that runs a hosted
+  // supervisor runs the library's code, which only a kill (or a failed
+  // start) reaches; one stuck in a handler is reached by nothing.
+  bool fits(fault_kind kind, const dn_entry& d) {
+    auto& r = actors_[d.current];
     bool exits = kind != fault_kind::hang_on_stop && kind != fault_kind::unkillable
                  && kind != fault_kind::slow_start && kind != fault_kind::fail_start;
     if (exits && r.unkillable)
-      return false; // stuck in a handler: nothing reaches it
-    if (checker_.is_engine(current_[dn]))
+      return false;
+    if (checker_.is_engine(d.current))
       return kind == fault_kind::kill || kind == fault_kind::fail_start;
     return true;
   }
 
   void apply(fault f) {
-    if (f.target.empty()) { // drawn among the live targets
-      std::vector<std::string> candidates;
-      for (auto& [dn, n] : checker_.live())
-        if (targeted(dn) && fits(f.kind, dn))
-          candidates.push_back(dn);
-      if (candidates.empty()) {
+    if (f.target.empty()) { // drawn among the live targets, in DN order
+      candidates_.clear();
+      for (auto& [dn, d] : dns_)
+        if (d.live > 0 && d.targeted && fits(f.kind, d))
+          candidates_.push_back(&dn);
+      if (candidates_.empty()) {
         applied_.push_back(f); // kept without a target: a replay moves its clock alike
         return;
       }
-      f.target = faults_.target(candidates);
+      f.target = *candidates_[faults_.target(candidates_.size())];
     }
     if (f.target.empty())
       return; // a draw that found no target
@@ -379,18 +340,22 @@ private:
       armed_[f.target] = f.kind;
       return;
     }
-    auto cur = current_.find(f.target);
-    if (cur == current_.end() || !actors_[cur->second].alive) {
+    auto cur = dns_.find(f.target);
+    if (cur == dns_.end() || cur->second.live == 0 || !actors_[cur->second.current].alive) {
       note(f.target + " is not running: no effect");
       return;
     }
-    auto& r = actors_[cur->second];
+    auto& r = actors_[cur->second.current];
     if (f.kind == fault_kind::hang_on_stop || f.kind == fault_kind::unkillable) {
       (f.kind == fault_kind::hang_on_stop ? r.hang : r.unkillable) = true;
       return;
     }
     if (r.unkillable) {
       note(f.target + " is stuck in a handler: no effect");
+      return;
+    }
+    if (r.blocking && f.kind == fault_kind::kill) {
+      note(f.target + " is a blocking runnable: a kill does not reach it");
       return;
     }
     if (f.kind != fault_kind::kill)
@@ -432,9 +397,9 @@ private:
   caf::error setup_;
   checker checker_;
   std::unordered_map<uint64_t, actor_record> actors_; // by actor id
-  std::map<std::string, uint64_t> current_;           // DN -> its newest actor
+  std::map<std::string, dn_entry> dns_;               // every DN seen, in DN order
+  std::vector<const std::string*> candidates_;         // apply()'s, kept for its capacity
   std::map<std::string, fault_kind> armed_;           // start faults for the next incarnation
-  std::unordered_map<std::string, bool> target_cache_;
   std::shared_ptr<forwarding_probe> probe_;
   std::shared_ptr<supervise::detail::tree_shared> shared_;
   caf::actor engine_;
@@ -470,48 +435,6 @@ void forwarding_probe::state(const std::string& dn, node_state s) {
 uint64_t forwarding_probe::engine_seed() { return w_ ? w_->engine_seed() : 1; }
 
 } // namespace
-
-// -- fault_source -----------------------------------------------------------------------
-
-fault_source::fault_source(const options& opts, uint64_t seed) : targets_(mix64(seed ^ 0x7a)) {
-  std::mt19937_64 g{mix64(seed)};
-  auto mix = opts.mix.empty() ? default_mix() : opts.mix;
-  double total = 0;
-  for (auto& [k, w] : mix)
-    total += w;
-  caf::timespan at{0};
-  auto mean = static_cast<double>(opts.mean_gap.count());
-  for (size_t i = 0; i < opts.faults; ++i) {
-    // Whole milliseconds: a timeline reads "t=1.5s", not "t=1.500967659s".
-    auto gap = static_cast<int64_t>(-mean * std::log1p(-unit(g)) / 1e6 + 0.5);
-    at += std::chrono::milliseconds(std::max<int64_t>(gap, 1));
-    auto pick = unit(g) * total;
-    auto kind = fault_kind::fail;
-    for (auto& [k, w] : mix) {
-      if (w <= 0)
-        continue;
-      kind = k; // the last with a weight, should rounding leave `pick` over
-      if (pick < w)
-        break;
-      pick -= w;
-    }
-    faults_.push_back(fault{at, kind, {}});
-  }
-}
-
-fault_source::fault_source(schedule faults) : faults_(std::move(faults)) {}
-
-std::optional<caf::timespan> fault_source::next_at() const {
-  if (next_ == faults_.size())
-    return std::nullopt;
-  return faults_[next_].at;
-}
-
-fault fault_source::take() { return faults_[next_++]; }
-
-const std::string& fault_source::target(const std::vector<std::string>& candidates) {
-  return candidates[targets_() % candidates.size()];
-}
 
 run_result run_world(const tree_factory& tree, const options& opts, fault_source& faults,
                      uint64_t seed, run_settings settings) {

@@ -21,6 +21,14 @@
 
 namespace supervise::simulation::detail {
 
+/// splitmix64: spreads consecutive seeds over the whole range.
+inline uint64_t seed_mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 /// Where a run's faults come from: drawn from a seed, or a given schedule.
 class fault_source {
 public:
@@ -33,8 +41,8 @@ public:
   std::optional<caf::timespan> next_at() const;
   /// The next fault; its target is empty when it is to be drawn (target()).
   fault take();
-  /// Draws a target among `candidates` (non-empty, in DN order).
-  const std::string& target(const std::vector<std::string>& candidates);
+  /// Draws the index of a target among `n` candidates (n > 0, in DN order).
+  size_t target(size_t n);
 
 private:
   schedule faults_;
