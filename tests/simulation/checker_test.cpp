@@ -175,6 +175,37 @@ BOOST_AUTO_TEST_CASE(pause_flags_a_restart_during_it_and_a_late_resume) {
   BOOST_TEST(fixed.broken() == "");
 }
 
+BOOST_AUTO_TEST_CASE(intensity_flags_a_supervisor_giving_up_too_early) {
+  auto gave_up = [](facts& f, caf::timespan t) {
+    supervisor_gave_up ev;
+    ev.supervisor = "app";
+    ev.child = "app.w";
+    ev.max_restarts = 2;
+    ev.period = 5s;
+    f.c.event(event{ev}, t);
+  };
+  auto fail_restarting = [](facts& f, uint64_t n, caf::timespan t) {
+    f.started("app.w", n, t, "app");
+    f.c.died("app.w", 100 + n, t);
+    f.c.state("app.w", node_state::dead, t);
+    child_failed ev;
+    ev.supervisor = "app";
+    ev.child = "app.w";
+    ev.restarting = true;
+    f.c.event(event{ev}, t);
+  };
+  facts bug; // one restart within 5 s, then it gives up: max is 2
+  fail_restarting(bug, 1, 0s);
+  fail_restarting(bug, 2, 6s); // the first fell out of the window
+  gave_up(bug, 7s);
+  BOOST_TEST(bug.broken() == "intensity");
+  facts fixed;
+  fail_restarting(fixed, 1, 3s);
+  fail_restarting(fixed, 2, 6s);
+  gave_up(fixed, 7s);
+  BOOST_TEST(fixed.broken() == "");
+}
+
 BOOST_AUTO_TEST_CASE(events_agree_flags_each_disagreement) {
   facts twice; // a second start event while the first incarnation runs
   twice.started("root.a", 1, 0s);

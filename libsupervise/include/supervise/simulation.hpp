@@ -28,8 +28,10 @@
 //  - backoff_exact: a DEAD tree node restarts exactly its backoff delay
 //    (tree_options::backoff, jitter 0) after it and its subtree stopped;
 //    with jitter, within the jitter band;
-//  - intensity: a supervisor gives up exactly when one restart more than
-//    spec::restart_intensity allows falls within its period;
+//  - intensity: a supervisor gives up only once more restarts than
+//    spec::restart_intensity allows fell within its period (every restarting
+//    failure of its services counts, so a give-up too early is caught; one
+//    too late is not, as a group restart counts once);
 //  - pause: no service restarts between a supervisor's backoff_entered and
 //    its backoff_resumed, which comes exactly `delay` after the last entry;
 //  - events_agree: per DN, child_started and its end alternate, incarnations

@@ -143,6 +143,10 @@ void checker::check_backoff(const std::string& dn, record& r, timespan now) {
 
 void checker::event(const supervise::event& ev, timespan now) {
   auto& h = header_of(ev);
+  if (auto* gave = std::get_if<supervisor_gave_up>(&ev)) {
+    check_intensity(*gave, now);
+    return;
+  }
   if (h.child.empty()) { // a supervisor's own event: its pause
     auto& s = sups_[std::string{h.supervisor}];
     if (auto* in = std::get_if<backoff_entered>(&ev)) {
@@ -209,6 +213,8 @@ void checker::event(const supervise::event& ev, timespan now) {
     step_events_.push_back({dn, node_state::healthy});
   } else if (auto* f = std::get_if<child_failed>(&ev)) {
     end(node_state::dead);
+    if (!r.tree_node && (f->restarting || f->held_by_backoff))
+      sups_[std::string{h.supervisor}].restarts.push_back(now);
     if (r.tree_node && f->restarting) { // it restarts after its backoff
       if (!r.base_set) {
         r.base = backoff_.initial;
@@ -220,6 +226,22 @@ void checker::event(const supervise::event& ev, timespan now) {
   } else if (auto* sp = std::get_if<child_stopped>(&ev)) {
     end(sp->state);
   }
+}
+
+// OTP: a supervisor gives up on the restart that would be one more than
+// max_restarts within its period. Every restarting failure of its services
+// is counted here, a group restart's stopped members included, so the count
+// can only be too high: fewer than max_restarts is a sure violation.
+void checker::check_intensity(const supervisor_gave_up& ev, timespan now) {
+  auto& s = sups_[std::string{ev.supervisor}];
+  auto from = now - ev.period;
+  auto counted = std::count_if(s.restarts.begin(), s.restarts.end(),
+                               [&](timespan t) { return t >= from; });
+  if (static_cast<size_t>(counted) < ev.max_restarts)
+    fail("intensity", std::string{ev.supervisor},
+         "gave up after " + std::to_string(counted) + " restarts within " + t(ev.period)
+           + "; it allows " + std::to_string(ev.max_restarts),
+         now);
 }
 
 // -- between steps -----------------------------------------------------------------

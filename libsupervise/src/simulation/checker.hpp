@@ -79,6 +79,7 @@ private:
   struct sup_record {
     bool paused = false;
     timespan resume_due{0};
+    std::vector<timespan> restarts; // its services' restarting failures, in time order
   };
   struct pending_event {
     std::string dn;
@@ -89,6 +90,7 @@ private:
   bool on(const std::string& name) const;
   void check_backoff(const std::string& dn, record& r, timespan now);
   void grow(record& r); // the next base: times the multiplier, capped
+  void check_intensity(const supervisor_gave_up& ev, timespan now);
 
   backoff_options backoff_;
   std::vector<std::string> skip_;

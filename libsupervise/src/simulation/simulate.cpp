@@ -57,7 +57,7 @@ std::string command_of(const options& opts) {
 const std::vector<std::string>& builtin() {
   static const std::vector<std::string> names{
     "one_incarnation", "subtree_stopped", "parent_live", "backoff_exact",
-    "pause",           "events_agree",    "stop_bound"};
+    "intensity",       "pause",           "events_agree", "stop_bound"};
   return names;
 }
 

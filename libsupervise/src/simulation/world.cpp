@@ -110,7 +110,11 @@ public:
     }
     entry->second.current = id;
     ++entry->second.live;
-    actors_[id] = actor_record{dn, &entry->second, handle.address(), body.is_blocking()};
+    auto& r = actors_[id];
+    r.dn = dn;
+    r.where = &entry->second;
+    r.addr = handle.address();
+    r.blocking = body.is_blocking();
     handle->attach_functor([this, id](const caf::error&) { died(id); });
     checker_.spawned(dn, number, sp, self->id(), now());
     return handle;
