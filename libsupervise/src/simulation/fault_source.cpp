@@ -5,6 +5,10 @@
 
 #include "simulation/world.hpp"
 
+#include <caf/sec.hpp>
+
+#include "supervise/errc.hpp"
+
 namespace supervise::simulation::detail {
 
 namespace {
@@ -13,6 +17,16 @@ namespace {
 double unit(std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0x1.0p-53; }
 
 } // namespace
+
+caf::error exit_reason_of(fault_kind k) {
+  switch (k) {
+    case fault_kind::throw_exception: return make_error(errc::runnable_threw, "simulated exception");
+    case fault_kind::return_normally: return caf::error{};
+    case fault_kind::do_not_restart: return make_error(errc::do_not_restart);
+    case fault_kind::terminate_tree: return make_error(errc::terminate_tree);
+    default: return caf::make_error(caf::sec::runtime_error, "simulated failure");
+  }
+}
 
 fault_source::fault_source(const options& opts, uint64_t seed) : targets_(seed_mix(seed ^ 0x7a)) {
   std::mt19937_64 g{seed_mix(seed)};

@@ -12,6 +12,7 @@
 #include "engine/spawn.hpp"
 #include "event_runnable_actor.hpp"
 #include "incarnation.hpp"
+#include "simulation/probe_handle.hpp"
 #include "simulation/substitute_bodies.hpp"
 #include "supervise/errc.hpp"
 
@@ -25,17 +26,6 @@ using supervise::detail::duration_text;
 // How long the engine waits after a kill before it gives up on a child.
 constexpr auto kill_grace = std::chrono::milliseconds(50);
 
-// The exit reason a fault makes its target end with.
-caf::error reason_of(fault_kind k) {
-  switch (k) {
-    case fault_kind::throw_exception: return make_error(errc::runnable_threw, "simulated exception");
-    case fault_kind::return_normally: return caf::error{};
-    case fault_kind::do_not_restart: return make_error(errc::do_not_restart);
-    case fault_kind::terminate_tree: return make_error(errc::terminate_tree);
-    default: return caf::make_error(caf::sec::runtime_error, "simulated failure");
-  }
-}
-
 struct sim_config : caf::actor_system_config {
   sim_config() {
     set("scheduler.policy", caf::atom("testing"));
@@ -45,24 +35,7 @@ struct sim_config : caf::actor_system_config {
 
 class world;
 
-// The probe the engines hold: forwards to the world while it exists.
-class forwarding_probe final : public supervise::detail::engine_probe {
-public:
-  explicit forwarding_probe(world* w) : w_(w) {}
-  void detach() { w_ = nullptr; }
-  caf::actor spawn(caf::event_based_actor* self, const runnable& body,
-                   std::shared_ptr<supervise::detail::incarnation> inc, const spec* sp) override;
-  void exited(caf::down_msg& msg) override;
-  bool delivers(const caf::actor& child, caf::exit_reason reason) override;
-  void observe(const event& ev) override;
-  void state(const std::string& dn, node_state s) override;
-  uint64_t engine_seed() override;
-
-private:
-  world* w_;
-};
-
-class world final : public run_view {
+class world final : public supervise::detail::engine_probe, public run_view {
 public:
   world(const options& opts, fault_source& faults, uint64_t seed, run_settings st)
     : opts_(opts), faults_(faults), seed_(seed), st_(st),
@@ -86,7 +59,7 @@ public:
   // -- the probe -------------------------------------------------------------------
 
   caf::actor spawn(caf::event_based_actor* self, const runnable& body,
-                   std::shared_ptr<supervise::detail::incarnation> inc, const spec* sp) {
+                   std::shared_ptr<supervise::detail::incarnation> inc, const spec* sp) override {
     auto dn = inc->dn;
     auto number = inc->number;
     // A blocking runnable runs in lockstep with the simulated clock.
@@ -120,13 +93,13 @@ public:
     return handle;
   }
 
-  void exited(caf::down_msg& msg) {
+  void exited(caf::down_msg& msg) override {
     auto i = actors_.find(msg.source.id());
     if (i != actors_.end() && i->second.forced)
       msg.reason = *i->second.forced;
   }
 
-  bool delivers(const caf::actor& child, caf::exit_reason reason) {
+  bool delivers(const caf::actor& child, caf::exit_reason reason) override {
     auto i = actors_.find(child.id());
     if (i == actors_.end())
       return true;
@@ -146,20 +119,20 @@ public:
     return true;
   }
 
-  void observe(const event& ev) {
+  void observe(const event& ev) override {
     ++events_;
     if (st_.logging)
       note(to_string(ev));
     checker_.event(ev, now());
   }
 
-  void state(const std::string& dn, node_state s) {
+  void state(const std::string& dn, node_state s) override {
     if (st_.logging)
       note(dn + " " + std::string{to_string(s)});
     checker_.state(dn, s, now());
   }
 
-  uint64_t engine_seed() { return seed_mix(seed_ + 0x1000 + ++engines_) | 1; }
+  uint64_t engine_seed() override { return seed_mix(seed_ + 0x1000 + ++engines_) | 1; }
 
   // -- the run -------------------------------------------------------------------------
 
@@ -228,7 +201,7 @@ private:
     topts.seed = seed_mix(seed_) | 1;
     if (!topts.sink) // thousands of faults: no lines unless asked for
       topts.sink = [](log_level, std::string_view, std::string_view) {};
-    probe_ = std::make_shared<forwarding_probe>(this);
+    probe_ = std::make_shared<probe_handle>(this);
     shared_ = std::make_shared<supervise::detail::tree_shared>();
     engine_ = supervise::detail::spawn_tree_engine(sys_, std::move(root), std::move(topts),
                                                    shared_, {probe_, opts_.root_name});
@@ -363,7 +336,7 @@ private:
       return;
     }
     if (f.kind != fault_kind::kill)
-      r.forced = reason_of(f.kind);
+      r.forced = exit_reason_of(f.kind);
     if (auto h = caf::actor_cast<caf::actor>(r.addr))
       caf::anon_send<caf::message_priority::high>(h, caf::exit_msg{h.address(), caf::exit_reason::kill});
   }
@@ -404,7 +377,7 @@ private:
   std::map<std::string, dn_entry> dns_;               // every DN seen, in DN order
   std::vector<const std::string*> candidates_;         // apply()'s, kept for its capacity
   std::map<std::string, fault_kind> armed_;           // start faults for the next incarnation
-  std::shared_ptr<forwarding_probe> probe_;
+  std::shared_ptr<probe_handle> probe_;
   std::shared_ptr<supervise::detail::tree_shared> shared_;
   caf::actor engine_;
   // Last: destroyed first, while everything its actors' cleanup calls still exists.
@@ -413,30 +386,6 @@ private:
   coordinator& sched_;
   caf::detail::test_actor_clock::time_point t0_;
 };
-
-caf::actor forwarding_probe::spawn(caf::event_based_actor* self, const runnable& body,
-                                   std::shared_ptr<supervise::detail::incarnation> inc,
-                                   const spec* sp) {
-  if (!w_)
-    return supervise::detail::spawn_child(self, body, std::move(inc));
-  return w_->spawn(self, body, std::move(inc), sp);
-}
-void forwarding_probe::exited(caf::down_msg& msg) {
-  if (w_)
-    w_->exited(msg);
-}
-bool forwarding_probe::delivers(const caf::actor& child, caf::exit_reason reason) {
-  return !w_ || w_->delivers(child, reason);
-}
-void forwarding_probe::observe(const event& ev) {
-  if (w_)
-    w_->observe(ev);
-}
-void forwarding_probe::state(const std::string& dn, node_state s) {
-  if (w_)
-    w_->state(dn, s);
-}
-uint64_t forwarding_probe::engine_seed() { return w_ ? w_->engine_seed() : 1; }
 
 } // namespace
 

@@ -50,6 +50,9 @@ private:
   std::mt19937_64 targets_;
 };
 
+/// The exit reason a fault of kind `k` makes its target end with.
+caf::error exit_reason_of(fault_kind k);
+
 struct run_settings {
   bool logging = true; // keep the event log (a sweep keeps none)
 };
