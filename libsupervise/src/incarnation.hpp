@@ -65,6 +65,16 @@ struct incarnation_env {
   std::shared_ptr<engine_probe> probe;
 };
 
+struct incarnation;
+
+/// A child a killed nested supervisor left stopping: its actor, its run, and
+/// whether it is blocking (monitored: it reports no exit of its own).
+struct straggler {
+  caf::actor actor;
+  std::shared_ptr<incarnation> inc;
+  bool blocking = false;
+};
+
 struct incarnation {
   incarnation(std::string dn_, uint64_t node, uint64_t num,
               std::shared_ptr<const incarnation_env> env_, bool reports_up)
@@ -108,13 +118,48 @@ struct incarnation {
   /// down_msg a high-priority monitor would deliver. An event-based child's
   /// actor class sends it itself, so the engine sets no monitor per child (no
   /// attachable: 48 B per child, and an allocation and a lock per restart).
-  void report_exit(const caf::actor_addr& child, const caf::error& reason) const {
+  /// An engine that adopted it (its own engine died while it stopped, adopt())
+  /// hears of it too: whichever of the two sees the other's flag first, at
+  /// least one does (both flags are sequentially consistent).
+  void report_exit(const caf::actor_addr& child, const caf::error& reason) {
+    reported.store(true, std::memory_order_seq_cst);
     if (auto sup = engine())
       caf::anon_send<caf::message_priority::high>(sup, caf::down_msg{child, reason});
+    if (adopted.load(std::memory_order_seq_cst)) {
+      caf::actor to;
+      {
+        std::lock_guard<std::mutex> guard{mtx};
+        to = caf::actor_cast<caf::actor>(extra().adopter);
+      }
+      if (to)
+        caf::anon_send<caf::message_priority::high>(to, caf::down_msg{child, reason});
+    }
+  }
+
+  /// Engine `by` waits for this event-based incarnation's exit in place of
+  /// its own, dead engine. False when the exit was reported already.
+  bool adopt(const caf::actor& by) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      extra().adopter = caf::actor_cast<caf::weak_actor_ptr>(by);
+    }
+    adopted.store(true, std::memory_order_seq_cst);
+    return !reported.load(std::memory_order_seq_cst);
+  }
+
+  /// The stragglers a nested supervisor running as this incarnation left
+  /// (stored before its exit was reported).
+  std::vector<straggler> take_stragglers() {
+    std::lock_guard<std::mutex> guard{mtx};
+    if (!extra_)
+      return {};
+    return std::move(extra_->stragglers);
   }
 
   // Guarded by mtx (declared before it: they fill the padding after the
   // atomics, keeping the incarnation at 120 B, a 144 B chunk with make_shared).
+  std::atomic<bool> reported{false}; // report_exit() ran: the actor is gone
+  std::atomic<bool> adopted{false};  // another engine waits for its exit (adopt())
   bool exited = false;        // set by the engine when it handled the exit
   bool healthy = false;       // signal(healthy) seen
   bool done = false;          // signal(done) seen
@@ -130,6 +175,11 @@ struct incarnation {
     /// Set by a nested supervisor running as this node before it ends: the
     /// children it could not stop (its parent's report includes them).
     std::vector<unstopped_child> unstopped;
+    /// Set by a nested supervisor that ends while children it asked to stop
+    /// still run (it was killed): its parent waits for them before it
+    /// restarts this node.
+    std::vector<straggler> stragglers;
+    caf::weak_actor_ptr adopter; // adopt()'s engine
   };
   rare& extra() { // mtx held
     if (!extra_)
@@ -141,6 +191,7 @@ struct incarnation {
   std::set<std::string>& loggers() { return extra().loggers; }   // mtx held
   std::vector<child_list>& pending() { return extra().pending; }  // mtx held
   std::vector<unstopped_child>& unstopped() { return extra().unstopped; } // mtx held
+  std::vector<straggler>& stragglers() { return extra().stragglers; }     // mtx held
 
   void request_stop() {
     stop.store(true, std::memory_order_release);
@@ -151,15 +202,16 @@ struct incarnation {
 
   /// Engine, when it handles the exit, in one lock section: the context goes
   /// stale (later calls through it are refused), anything still waiting on it
-  /// wakes, a nested supervisor's stragglers move to `report`. Returns
-  /// whether `done` was signalled.
-  bool close(std::vector<unstopped_child>& report) {
+  /// wakes, a nested supervisor's unstopped children move to `report` and its
+  /// still stopping ones to `stragglers`. Returns whether `done` was signalled.
+  bool close(std::vector<unstopped_child>& report, std::vector<straggler>& stragglers) {
     stop.store(true, std::memory_order_release);
     std::lock_guard<std::mutex> guard{mtx};
     exited = true;
     if (extra_) { // else nothing waited, ran children or hosted a supervisor
       auto& hung = extra_->unstopped;
       report.insert(report.end(), hung.begin(), hung.end());
+      stragglers = std::move(extra_->stragglers);
       extra_->cv.notify_all();
     }
     return done;

@@ -20,6 +20,7 @@ struct fake {
   std::string name;
   node_state state = node_state::healthy;
   bool up = true, backing_off = false, cancelled = false, stopped_for_good = false;
+  bool outlived = false; // a supervisor it ran ended before its children
   fake* parent = nullptr;
   std::vector<std::unique_ptr<fake>> kids;
 
@@ -27,6 +28,7 @@ struct fake {
   bool running() const { return up; }
   bool waiting() const { return backing_off; }
   bool stays_down() const { return stopped_for_good; }
+  bool has_stragglers() const { return outlived; }
   fake& add(std::string n) {
     kids.push_back(std::make_unique<fake>());
     kids.back()->name = std::move(n);
@@ -141,3 +143,15 @@ BOOST_AUTO_TEST_CASE(waiting_and_stopped_for_good_are_not_selected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_node_whose_supervisor_left_stragglers_waits_for_them) {
+  fake root;
+  root.name = "root";
+  auto& sup = root.add("sup");
+  sup.stop(node_state::dead); // killed; the children it asked to stop still run
+  sup.outlived = true;
+  BOOST_CHECK(selected(root).empty());
+  BOOST_CHECK(highest_restartable(sup) == nullptr);
+  sup.outlived = false; // the last of them exited
+  BOOST_CHECK(selected(root) == std::vector<std::string>{"sup"});
+}

@@ -52,8 +52,7 @@
 // Not seen: remote children (sockets, another process), a supervisor started
 // on its own (start()) from inside the tree (a separate engine). Time inside
 // a handler does not pass. Ready jobs run in the order CAF's test scheduler
-// queues them (first in, first out): interleavings a multi-threaded
-// scheduler may produce besides that one are not explored.
+// queues them (first in, first out) unless options::interleave draws it.
 //
 // Threads: call from one thread (a test's); nothing here is shared.
 #pragma once
@@ -187,6 +186,10 @@ struct options {
   caf::timespan tail = std::chrono::minutes(2);
   /// A run gives up (a violation named "step_limit") after this many steps.
   size_t max_steps = 1000000;
+  /// Run ready jobs in an order drawn from the seed instead of first in,
+  /// first out: explores interleavings of actors a multi-threaded scheduler
+  /// may produce (each mailbox keeps its order). Slower; off by default.
+  bool interleave = false;
   /// The name of the top node ("root"; a supervisor's name to keep its DNs).
   std::string root_name = "root";
   /// The tree's options (backoff, stop_timeout ...). Its hooks still get

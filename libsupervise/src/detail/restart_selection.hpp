@@ -1,9 +1,9 @@
 // detail/restart_selection.hpp — which stopped nodes restart now (pure).
 //
 // Monogon's three restart predicates over any tree whose nodes expose
-//   state (node_state), cancelled (bool), running(), waiting(), stays_down()
-//   (bool), parent (pointer, null at the root) and children() (a range of
-//   pointers).
+//   state (node_state), cancelled (bool), running(), waiting(), stays_down(),
+//   has_stragglers() (bool), parent (pointer, null at the root) and
+//   children() (a range of pointers).
 // No actors, no clock: the engine calls highest_restartable() for the nodes
 // each exit touched, and the tests drive both with plain structs.
 #pragma once
@@ -12,10 +12,12 @@
 
 namespace supervise::detail {
 
-/// Stopped: no actor runs, no backoff is pending, and the state is final.
+/// Stopped: no actor runs, no backoff is pending, the state is final, and
+/// nothing it hosted still runs (a supervisor that ended before its
+/// children: they are its stragglers).
 template <class Node>
 bool is_stopped(const Node& n) {
-  return !n.running() && !n.waiting()
+  return !n.running() && !n.waiting() && !n.has_stragglers()
          && (n.state == node_state::dead || n.state == node_state::done
              || n.state == node_state::canceled);
 }

@@ -56,6 +56,11 @@ public:
     std::lock_guard<std::mutex> guard{inc.mtx};
     inc.unstopped() = std::move(hung);
   }
+  void hand_over_stragglers(std::vector<straggler> running) override {
+    auto& inc = context_access::impl(host_);
+    std::lock_guard<std::mutex> guard{inc.mtx};
+    inc.stragglers() = std::move(running);
+  }
 
 private:
   context host_;
@@ -77,8 +82,17 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
   self->attach_functor([ep](const caf::error& reason) {
     // Link semantics: nothing outlives the engine unsupervised.
     auto hung = unstoppable_report(*ep);
-    for (auto& entry : ep->by_addr)
-      request_stop(*entry.second);
+    std::vector<straggler> stopping; // asked now, not given up on: our parent waits for them
+    for (auto& [addr, n] : ep->by_addr) {
+      request_stop(*n);
+      if (!n->given_up)
+        stopping.push_back(straggler{n->handle, n->inc, n->body().is_blocking()});
+    }
+    // ... and those our own nested supervisors left behind, still stopping.
+    for (auto& [addr, w] : ep->stragglers)
+      stopping.push_back(w.who);
+    if (!stopping.empty())
+      ep->owner->hand_over_stragglers(std::move(stopping));
     if (!ep->finished) { // killed, or torn down with the actor system
       ep->finished = true;
       ep->owner->hand_over(reason, std::move(hung));

@@ -90,6 +90,9 @@ class run_owner {
 public:
   virtual ~run_owner() = default;
   virtual void hand_over(const caf::error& reason, std::vector<unstopped_child> hung) = 0;
+  // A run that ends while children it asked to stop still run (it was
+  // killed): a hosted one's parent waits for them; others cannot.
+  virtual void hand_over_stragglers(std::vector<straggler>) {}
 };
 
 struct engine : std::enable_shared_from_this<engine> {
@@ -145,6 +148,15 @@ struct engine : std::enable_shared_from_this<engine> {
   std::vector<uint64_t> stop_order;
   std::vector<uint64_t> group_stop;
   size_t given_up = 0; // running children given up on (past shutdown, a kill cannot reach them)
+  // Children of nested supervisors that were killed while those children
+  // stopped (their stragglers), adopted: each maps to the node that ran the
+  // supervisor, which restarts only once all of its stragglers exited.
+  struct waiting_node {
+    uint64_t node = 0;
+    straggler who;
+  };
+  std::unordered_map<caf::actor_addr, waiting_node, addr_hash> stragglers;
+  std::vector<straggler> spare_stragglers; // on_exit's buffer
   // The actor clock's now while an exit is handled (read once, not thrice).
   std::optional<caf::actor_clock::time_point> exit_now;
 

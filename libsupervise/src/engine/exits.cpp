@@ -187,12 +187,71 @@ void child_exited(engine& e, node& n, caf::error reason, bool done, bool up) {
 
 } // namespace
 
+namespace {
+
+// Waits for straggler `s` on behalf of node `id`: its exit comes to us (a
+// blocking one is monitored). One that ended already is replaced by the
+// stragglers it left itself, if it ran a supervisor.
+void adopt(engine& e, uint64_t id, straggler s) {
+  auto addr = s.actor.address();
+  if (s.blocking) {
+    e.self->monitor<caf::message_priority::high>(s.actor); // a dead one: reported at once
+    e.stragglers.emplace(addr, engine::waiting_node{id, std::move(s)});
+    return;
+  }
+  if (s.inc->adopt(caf::actor{e.self})) {
+    e.stragglers.emplace(addr, engine::waiting_node{id, std::move(s)});
+    return;
+  }
+  for (auto& g : s.inc->take_stragglers())
+    adopt(e, id, std::move(g));
+}
+
+// The stragglers a killed nested supervisor (n's actor) left: n waits.
+void await_stragglers(engine& e, node& n, std::vector<straggler>& running) {
+  for (auto& s : running)
+    adopt(e, n.id, std::move(s));
+  running.clear();
+  for (auto& [addr, w] : e.stragglers)
+    if (w.node == n.id) {
+      n.stragglers = true;
+      return;
+    }
+}
+
+// A straggler ended: the ones it left (if it ran a supervisor) take its
+// place; once none is left, the node that waited may restart.
+void straggler_exited(engine& e, const caf::actor_addr& who) {
+  auto s = e.stragglers.find(who);
+  if (s == e.stragglers.end())
+    return; // a replaced incarnation or a foreign actor: not ours to judge
+  auto id = s->second.node;
+  auto inc = std::move(s->second.who.inc);
+  e.stragglers.erase(s);
+  for (auto& g : inc->take_stragglers())
+    adopt(e, id, std::move(g));
+  for (auto& [addr, w] : e.stragglers)
+    if (w.node == id)
+      return; // more of them still run
+  auto i = e.by_id.find(id);
+  if (i == e.by_id.end())
+    return;
+  i->second->stragglers = false;
+  select_restarts(e, id);
+  pump_starts(e);
+}
+
+} // namespace
+
 void on_exit(engine& e, caf::down_msg& msg) {
   if (e.opts.probe)
     e.opts.probe->exited(msg);
   auto i = e.by_addr.find(msg.source);
-  if (i == e.by_addr.end())
-    return; // a replaced incarnation or a foreign actor: not ours to judge
+  if (i == e.by_addr.end()) {
+    if (!e.stragglers.empty())
+      straggler_exited(e, msg.source);
+    return;
+  }
   auto& n = *i->second;
   e.spare_addr = e.by_addr.extract(i); // kept for the replacement's start()
   e.exit_now = e.self->clock().now();
@@ -217,7 +276,9 @@ void on_exit(engine& e, caf::down_msg& msg) {
   }
   // The old context goes stale; a nested supervisor's stragglers become part
   // of our report.
-  bool done = n.inc->close(e.inherited);
+  bool done = n.inc->close(e.inherited, e.spare_stragglers);
+  if (!e.spare_stragglers.empty())
+    await_stragglers(e, n, e.spare_stragglers);
   // Published with the next state change (set_state), or below.
   n.exit_unlisted = true;
   if (e.starting == n.id)

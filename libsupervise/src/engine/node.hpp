@@ -145,6 +145,7 @@ struct node {
   bool timed_out : 1;   // its stop_timed_out event was emitted
   bool exit_unlisted : 1; // exited; the name table and registry not told yet
   bool backoff_pending : 1; // its restart waits for its own backoff (a failed tree node)
+  bool stragglers : 1;  // it ran a supervisor that ended before its children did (engine::stragglers)
   uint64_t number = 0;     // incarnation counter
   service_entry* entry = nullptr; // a supervisor's service: its registration
   std::shared_ptr<incarnation> inc;
@@ -153,7 +154,7 @@ struct node {
   node()
     : state(node_state::new_), run(run_state::idle), fate(disposition::normal),
       cancelled(false), manual(false), given_up(false), timed_out(false), exit_unlisted(false),
-      backoff_pending(false) {}
+      backoff_pending(false), stragglers(false) {}
   // The runnable: a service's lives in its registration (no 64 B copy).
   const runnable& body() const { return entry ? entry->body : tree.view().body; }
   const std::vector<std::unique_ptr<node>>& children() const { return tree.view().children; }
@@ -161,6 +162,7 @@ struct node {
   bool running() const noexcept { return run >= run_state::running; }
   bool waiting() const noexcept { return run == run_state::waiting; }
   bool stays_down() const noexcept { return fate != disposition::normal; }
+  bool has_stragglers() const noexcept { return stragglers; }
 };
 
 // CAF's std::hash<actor_addr> is not noexcept, so the table would cache it in

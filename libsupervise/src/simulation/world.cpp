@@ -149,7 +149,7 @@ public:
           if (auto h = caf::actor_cast<caf::actor>(r.addr))
             caf::anon_send_exit(h, caf::exit_reason::kill);
       caf::anon_send_exit(engine_, caf::exit_reason::kill);
-      sched_.run();
+      settle();
     }
     out.faults = std::move(applied_);
     out.log = std::move(log_);
@@ -185,6 +185,23 @@ private:
 
   bool stopping_over() const { return checker_.broken() || setup_; }
 
+  // Runs every ready job: first in, first out, or (options::interleave) the
+  // next one drawn from the run's seed, as another scheduler might pick it.
+  void settle() {
+    if (!opts_.interleave) {
+      sched_.run();
+      return;
+    }
+    auto& jobs = sched_.jobs;
+    while (!jobs.empty()) {
+      auto i = static_cast<ptrdiff_t>(order_() % jobs.size());
+      auto* job = jobs[i];
+      jobs.erase(jobs.begin() + i);
+      jobs.push_front(job);
+      sched_.try_run_once();
+    }
+  }
+
   bool start(const tree_factory& tree) {
     runnable root;
     try {
@@ -206,7 +223,7 @@ private:
     engine_ = supervise::detail::spawn_tree_engine(sys_, std::move(root), std::move(topts),
                                                    shared_, {probe_, opts_.root_name});
     engine_->attach_functor([this, id = engine_.id()](const caf::error&) { checker_.engine_ended(id); });
-    sched_.run();
+    settle();
     after_step();
     return true;
   }
@@ -253,7 +270,7 @@ private:
       } else {
         advance_to(*timer_at);
       }
-      sched_.run();
+      settle();
       after_step();
     }
   }
@@ -264,14 +281,14 @@ private:
     auto asked = now();
     if (!shared_->finished)
       caf::anon_send<caf::message_priority::high>(engine_, supervise::detail::stop_atom::value);
-    sched_.run();
+    settle();
     after_step();
     for (size_t k = 0; !shared_->finished && k < 100000; ++k) {
       auto timer_at = next_timer();
       if (!timer_at)
         break;
       advance_to(*timer_at);
-      sched_.run();
+      settle();
       after_step();
     }
     if (!checked || stopping_over())
@@ -371,6 +388,7 @@ private:
   size_t steps_ = 0;
   size_t events_ = 0;
   uint64_t engines_ = 0;
+  std::mt19937_64 order_{seed_mix(seed_ ^ 0x0d)}; // settle()'s draws
   caf::error setup_;
   checker checker_;
   std::unordered_map<uint64_t, actor_record> actors_; // by actor id
