@@ -221,3 +221,39 @@ BOOST_AUTO_TEST_CASE(a_group_restart_held_by_the_pause_starts_no_member_during_i
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(simulation_misuse)
+
+// A tree whose runnables keep state across runs cannot be replayed: the
+// report says so instead of shrinking a failure that does not come back.
+BOOST_AUTO_TEST_CASE(a_tree_keeping_state_across_runs_is_named_not_deterministic) {
+  auto runs = std::make_shared<int>(0);
+  auto o = quick(1, 20);
+  o.invariants = {{"first_run_only", [runs](const sim::run_view& v) -> std::string {
+                     return *runs == 1 && v.now() > std::chrono::seconds(5) ? "broken" : "";
+                   }}};
+  auto report = sim::simulate(
+    [runs](caf::actor_system&) {
+      ++*runs;
+      return sim_trees::service_tree();
+    },
+    o);
+  BOOST_REQUIRE(!report);
+  BOOST_TEST(report.failure->broken->invariant == "deterministic");
+  BOOST_TEST(report.text().find("keep state from one run to the next") != std::string::npos,
+             report.text());
+}
+
+BOOST_AUTO_TEST_CASE(a_factory_that_throws_or_returns_nothing_is_reported) {
+  auto o = quick(3, 10);
+  auto threw = sim::simulate(
+    [](caf::actor_system&) -> runnable { throw std::runtime_error("no config"); }, o);
+  BOOST_REQUIRE(!threw);
+  BOOST_TEST(threw.text().find("the tree factory threw: no config") != std::string::npos,
+             threw.text());
+  auto empty = sim::simulate([](caf::actor_system&) { return runnable{}; }, o);
+  BOOST_REQUIRE(!empty);
+  BOOST_TEST(empty.text().find("returned an empty runnable") != std::string::npos, empty.text());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -40,6 +40,8 @@
 //  - stop_bound: stopping the tree at the end of a run takes at most its
 //    stop_timeout plus the 50 ms kill grace.
 // Your own: options::invariants, each a callable over the run so far.
+// A seed that breaks an invariant once and not when run again is reported
+// as "deterministic": the tree keeps state from one run to the next.
 //
 // What is simulated: event-based runnables, blocking runnables and
 // supervisors hosted in the tree (as_runnable()), on one actor system. A

@@ -26,7 +26,10 @@
 // A node is restarted only when its context was cancelled (by its own death,
 // a group sibling's death or an ancestor's), it and all its descendants have
 // stopped, and its parent is live: the highest such node restarts, and its
-// runnable re-creates the subtree.
+// runnable re-creates the subtree. A node that ran a nested supervisor which
+// was killed also waits for the children that supervisor asked to stop as it
+// died (its stragglers: this engine adopts them, exits.cpp), so no child ever
+// runs beside its successor.
 // How long a restart waits depends on the parent:
 //  - under a tree node: the node's own exponential backoff (DEAD only);
 //  - a service of a supervisor: at once, unless the supervisor's decaying
@@ -39,6 +42,9 @@
 // up. They start one at a time in order, each up before the next (in
 // parallel chunks under simple_one_for_one), and stop in reverse order, each
 // by its shutdown spec (in parallel under simple_one_for_one).
+// A simulation (simulation.hpp) sees and steers every engine of the tree it
+// runs through a probe (engine/probe.hpp); without one each of the probe's
+// points costs a null test.
 // The rooms, one file each, declared below in the order a child's life
 // passes through them: lifecycle, starts, exits (the decision itself is
 // detail/restart_policy), restarts, shutdown, requests; events; and the

@@ -127,6 +127,8 @@ std::string report::text() const {
   std::string out;
   if (f.setup)
     return "simulation could not run the tree: " + render(f.setup) + "\n";
+  if (!f.broken)
+    return "simulation: seed " + std::to_string(f.seed) + " failed\n";
   out += "found: seed " + std::to_string(f.seed) + " breaks " + to_string(*f.broken) + "\n";
   out += "  after " + std::to_string(runs) + " runs (" + std::to_string(faults) + " faults, "
          + std::to_string(events) + " events), " + std::to_string(f.faults.size())
@@ -176,11 +178,24 @@ report simulate(const tree_factory& tree, const options& opts) {
       detail::fault_source faults{opts, first + i};
       auto r = detail::run_world(tree, opts, faults, first + i, {false});
       account(r);
-      if (!r) // again with its log: the same run, deterministically
-        out.failure = run(tree, opts, first + i);
+      if (r)
+        continue;
+      if (r.setup) {
+        out.failure = std::move(r);
+        continue;
+      }
+      // Again with its log: the same run, unless the tree keeps state from
+      // one run to the next (then say so rather than shrink a ghost).
+      auto logged = run(tree, opts, first + i);
+      if (!logged.broken && !logged.setup)
+        logged.broken = violation{"deterministic", r.broken->at, r.broken->step, r.broken->dn,
+                                  "seed " + std::to_string(first + i) + " broke "
+                                    + r.broken->invariant + " once, then not when run again: "
+                                      "does a runnable keep state from one run to the next?"};
+      out.failure = std::move(logged);
     }
   }
-  if (out.failure && !out.failure->setup) {
+  if (out.failure && !out.failure->setup && out.failure->broken->invariant != "deterministic") {
     auto& f = *out.failure;
     auto command = command_of(opts);
     out.replay_seed = "SUPERVISE_SIM_SEED=" + std::to_string(f.seed) + " " + command;
