@@ -50,6 +50,7 @@ struct options {
   size_t lease_n = 10000;           // row leases: idle remote children
   double lease_window_s = 2;        // row leases: CPU window
   long lease_ms = 500;              // row leases: remote_child_options::lease
+  size_t sim_seeds = 50;            // row simulation: seeds of 1,000 faults each
   bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
   bool quiet_hook = true;           // restart/group rows: a no-op on_event (no event text),
                                     // as the bare baseline logs nothing; --default-hook: off
@@ -179,6 +180,7 @@ lines row_start(const options& o);
 lines row_stop(const options& o);
 lines row_crashloop(const options& o);
 lines row_msgpath(const options& o);
+lines row_simulation(const options& o);
 #ifdef SUPERVISE_BENCH_REMOTE
 lines row_remote(const options& o);
 lines row_failover(const options& o);

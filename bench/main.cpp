@@ -86,6 +86,7 @@ lines* g_done = nullptr; // lines of finished rows, for fail()
 
 const std::vector<std::string> all_rows{"restart",  "siblings",  "group",    "start",
                                         "stop",     "crashloop", "blocking", "msgpath",
+                                        "simulation",
 #ifdef SUPERVISE_BENCH_REMOTE
                                         "remote",   "failover",  "leases"
 #endif
@@ -95,7 +96,7 @@ using row_fn = lines (*)(const options&);
 const std::map<std::string, row_fn> row_fns{
   {"restart", row_restart},     {"siblings", row_siblings}, {"group", row_group},
   {"start", row_start},         {"stop", row_stop},         {"crashloop", row_crashloop},
-  {"blocking", row_blocking},   {"msgpath", row_msgpath},
+  {"blocking", row_blocking},   {"msgpath", row_msgpath},   {"simulation", row_simulation},
 #ifdef SUPERVISE_BENCH_REMOTE
   {"remote", row_remote},       {"failover", row_failover}, {"leases", row_leases},
 #endif
@@ -237,13 +238,15 @@ void apply_smoke(options& o) {
   o.failover_runs = 2;
   o.lease_n = 200;
   o.lease_window_s = 0.5;
+  o.sim_seeds = 5;
   o.timeout_s = 60;
 }
 
 const char* usage =
   "usage: supervise-bench [options] [CAF options]\n"
   "  --only=ROW,...          rows: restart siblings group start stop crashloop blocking msgpath\n"
-  "                          remote failover leases (when built with supervise::actors)\n"
+  "                          simulation, and remote failover leases (when built with\n"
+  "                          supervise::actors)\n"
   "  --smoke                 seconds-long run with tiny sizes (targets reported, not enforced)\n"
   "  --json=PATH             JSON output (default build/bench/bench.json)\n"
   "  --restarts=N --warmup=N timed / warm-up restarts (restart, siblings; default 10000/1000)\n"
@@ -262,6 +265,7 @@ const char* usage =
   "  --lease-n=N --lease-window=S --lease-ms=L\n"
   "                          row leases: idle remote children, CPU window, their lease\n"
   "                          (default 10000 / 2 s / 500 ms; smoke 200 / 0.5 s)\n"
+  "  --sim-seeds=N           row simulation: seeds of 1,000 faults (default 50; smoke 5)\n"
   "  --default-hook          restart/group rows: keep the default (logging) event hook;\n"
   "                          by default a no-op on_event, as the bare baseline logs nothing\n"
   "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"
@@ -352,6 +356,8 @@ int main(int argc, char** argv) {
         o.lease_ms = std::max(100L, std::stol(v));
       } else if ((v = val(a, "--lease-window="))) {
         o.lease_window_s = std::max(0.1, std::stod(v));
+      } else if ((v = val(a, "--sim-seeds="))) {
+        o.sim_seeds = std::max<size_t>(1, std::stoul(v));
       } else if ((v = val(a, "--variant="))) {
         std::string w = v;
         if (w != "lib" && w != "bare" && w != "both")

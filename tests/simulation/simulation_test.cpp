@@ -74,6 +74,13 @@ BOOST_AUTO_TEST_CASE(replaying_a_run_s_schedule_gives_its_log) {
   auto decoded = sim::decode(sim::encode(a.faults));
   BOOST_REQUIRE(decoded);
   BOOST_TEST((*decoded == a.faults));
+  // A fault without a target only moves the clock, in a replay too.
+  auto idle = sim::replay(tree_of(sim_trees::service_tree()), o, *sim::decode("1s:kill:"), 11);
+  BOOST_TEST(static_cast<bool>(idle));
+  BOOST_TEST(std::none_of(idle.log.begin(), idle.log.end(), [](const std::string& line) {
+    return line.find("failed") != std::string::npos || line.find("fault kill ->") != std::string::npos;
+  }));
+  BOOST_TEST(idle.faults.size() == 1u);
 }
 
 // A blocking runnable that ticks once a simulated hour: its waits take no
@@ -169,7 +176,7 @@ BOOST_AUTO_TEST_CASE(a_user_invariant_is_checked_after_every_step_and_shrunk_to_
   // One fault on the writer or its group's reader is enough, at t=0.
   BOOST_REQUIRE(report.shrunk.size() == 1u);
   BOOST_TEST(report.shrunk[0].at.count() == 0);
-  BOOST_TEST(report.text().find("shrunk to 1 faults") != std::string::npos, report.text());
+  BOOST_TEST(report.text().find("shrunk to 1 fault:") != std::string::npos, report.text());
   BOOST_TEST(report.replay_schedule.find("SUPERVISE_SIM_SCHEDULE='0s:") != std::string::npos,
              report.replay_schedule);
 }

@@ -55,4 +55,39 @@ BOOST_FIXTURE_TEST_CASE(unstopped_report_is_recursive, real_supervisor_fixture) 
   release.set_value();
 }
 
+// A nested supervisor killed while its children stop: its parent restarts it
+// only once they have exited (its stragglers), never beside them. Here the
+// child takes 1 s to honour its stop request.
+BOOST_AUTO_TEST_CASE(a_killed_nested_supervisor_restarts_once_its_children_stopped) {
+  auto live = std::make_shared<int>(0);
+  auto most = std::make_shared<int>(0);
+  runnable slow_to_stop = [live, most](caf::event_based_actor* self,
+                                       context& ctx) -> caf::behavior {
+    *most = std::max(*most, ++*live);
+    self->attach_functor([live] { --*live; });
+    signal(ctx, signal_type::healthy);
+    self->set_exit_handler([self](caf::exit_msg&) {
+      self->delayed_send(self, 1s, ping_atom::value); // cleans up for a second
+    });
+    return {[self](ping_atom) { self->quit(); }};
+  };
+  supervisor pool{sys, "pool", quiet_spec()};
+  value_of(pool.add("slow", slow_to_stop));
+  supervisor app{sys, "app", quiet_spec()};
+  value_of(app.add("pool", pool.as_runnable()));
+  BOOST_REQUIRE(!app.start());
+  settle();
+  BOOST_REQUIRE_EQUAL(rec.count("app.pool", node_state::new_), 1u);
+  caf::anon_send_exit(pool.actor(), caf::exit_reason::kill);
+  settle();
+  advance(999ms);
+  BOOST_CHECK_EQUAL(rec.count("app.pool", node_state::new_), 1u); // its old child still stops
+  advance(1ms);
+  BOOST_CHECK_EQUAL(rec.count("app.pool", node_state::new_), 2u);
+  BOOST_CHECK_EQUAL(rec.count("app.pool.slow", node_state::new_), 2u);
+  BOOST_CHECK_EQUAL(*most, 1); // never two at once
+  stop(app);
+  advance(2s);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,8 +11,10 @@
 // next timer, then every ready job) the invariants below are checked; a
 // violation ends the run and is shrunk to a minimal schedule:
 //
+//   supervise::simulation::options opts;
+//   opts.seeds = 1000;
 //   auto report = supervise::simulation::simulate(
-//     [](caf::actor_system&) { return my_root(); }, {.seeds = 1000});
+//     [](caf::actor_system&) { return my_root(); }, opts);
 //   if (!report)
 //     std::cerr << report.text(); // seed, violation, shrunk timeline, replay
 //
@@ -113,12 +115,13 @@ caf::expected<fault_kind> parse_fault_kind(std::string_view name);
 /// One fault of a schedule: at simulated time `at` (since the run began),
 /// `kind` hits the node `target`.
 struct fault {
-  caf::timespan at{0};
-  fault_kind kind = fault_kind::fail;
+  caf::timespan at{0};                ///< when, since the run began
+  fault_kind kind = fault_kind::fail; ///< what it does
   /// A DN, e.g. "root.api.db"; empty for a draw that found no live node
   /// (it only moves the clock, as it did in the run it comes from).
   std::string target;
 
+  /// Equal when time, kind and target are.
   friend bool operator==(const fault& a, const fault& b) {
     return a.at == b.at && a.kind == b.kind && a.target == b.target;
   }
@@ -159,7 +162,8 @@ public:
   virtual caf::actor_system& system() const = 0;
 };
 
-/// A user invariant: empty when it holds, else what is wrong.
+/// A user invariant: empty when it holds, else what is wrong (name the node
+/// in the text: its violation's `dn` stays empty).
 using invariant = std::function<std::string(const run_view&)>;
 
 /// The names of the built-in invariants, in the order above.
@@ -201,13 +205,14 @@ struct options {
   std::vector<std::pair<std::string, invariant>> invariants;
   /// Built-in invariants not to check (names from builtin()).
   std::vector<std::string> skip;
-  /// Shrink a failing schedule (shrink()); at most this many extra runs.
+  /// Shrink a failing schedule (shrink()).
   bool shrink = true;
+  /// At most this many runs to shrink one.
   size_t shrink_runs = 2000;
   /// The command a replay line starts with; empty: this process's command
   /// line (/proc/self/cmdline). The replay lines prefix it with
-  /// SUPERVISE_SIM_SEED=<seed>, and for the shrunk schedule also with
-  /// SUPERVISE_SIM_SCHEDULE='<encode()>'.
+  /// SUPERVISE_SIM_SEED=N (the run's seed), and for the shrunk schedule
+  /// also with SUPERVISE_SIM_SCHEDULE='...' (its encode()).
   std::string command;
   /// Whether simulate() honours those two environment variables: with
   /// SUPERVISE_SIM_SEED it runs that one seed, with SUPERVISE_SIM_SCHEDULE
@@ -236,7 +241,7 @@ std::string to_string(const violation& v);
 
 /// One run.
 struct run_result {
-  uint64_t seed = 0;  ///< its seed (0 for a replayed schedule)
+  uint64_t seed = 0;  ///< its seed (for a replay: the seed it was given)
   schedule faults;    ///< the faults applied, targets resolved
   /// The event log: faults, state changes and events, in order, each line
   /// "t=<time> <text>"; identical for identical inputs.

@@ -29,6 +29,7 @@ caf::error exit_reason_of(fault_kind k) {
 }
 
 fault_source::fault_source(const options& opts, uint64_t seed) : targets_(seed_mix(seed ^ 0x7a)) {
+  draws_ = true;
   std::mt19937_64 g{seed_mix(seed)};
   auto mix = opts.mix.empty() ? default_mix() : opts.mix;
   double total = 0;

@@ -48,6 +48,11 @@ std::string own_command() {
   return out;
 }
 
+// "1 fault", "2 faults".
+std::string count(size_t n, const char* what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
 std::string command_of(const options& opts) {
   return opts.command.empty() ? own_command() : opts.command;
 }
@@ -121,8 +126,8 @@ schedule shrink(const tree_factory& tree, const options& opts, const run_result&
 
 std::string report::text() const {
   if (!failure)
-    return std::to_string(runs) + " runs, " + std::to_string(faults) + " faults, "
-           + std::to_string(events) + " events: all invariants held\n";
+    return count(runs, "run") + ", " + count(faults, "fault") + ", " + count(events, "event")
+           + ": all invariants held\n";
   auto& f = *failure;
   std::string out;
   if (f.setup)
@@ -130,10 +135,10 @@ std::string report::text() const {
   if (!f.broken)
     return "simulation: seed " + std::to_string(f.seed) + " failed\n";
   out += "found: seed " + std::to_string(f.seed) + " breaks " + to_string(*f.broken) + "\n";
-  out += "  after " + std::to_string(runs) + " runs (" + std::to_string(faults) + " faults, "
-         + std::to_string(events) + " events), " + std::to_string(f.faults.size())
-         + " faults in the failing run\n";
-  out += "shrunk to " + std::to_string(shrunk.size()) + " faults:\n";
+  out += "  after " + count(runs, "run") + " (" + count(faults, "fault") + ", "
+         + count(events, "event") + "), " + count(f.faults.size(), "fault")
+         + " in the failing run\n";
+  out += "shrunk to " + count(shrunk.size(), "fault") + ":\n";
   for (auto& x : shrunk)
     out += "  " + to_string(x) + "\n";
   if (shrunk_violation)

@@ -315,20 +315,18 @@ private:
   }
 
   void apply(fault f) {
-    if (f.target.empty()) { // drawn among the live targets, in DN order
+    if (f.target.empty() && faults_.draws_targets()) { // drawn among the live targets, in DN order
       candidates_.clear();
       for (auto& [dn, d] : dns_)
         if (d.live > 0 && d.targeted && fits(f.kind, d))
           candidates_.push_back(&dn);
-      if (candidates_.empty()) {
-        applied_.push_back(f); // kept without a target: a replay moves its clock alike
-        return;
-      }
-      f.target = *candidates_[faults_.target(candidates_.size())];
+      // None: kept without a target, so that a replay moves its clock alike.
+      if (!candidates_.empty())
+        f.target = *candidates_[faults_.target(candidates_.size())];
     }
-    if (f.target.empty())
-      return; // a draw that found no target
     applied_.push_back(f);
+    if (f.target.empty())
+      return; // a draw that found no target: it moved the clock only
     note("fault " + std::string{to_string(f.kind)} + " -> " + f.target);
     if (f.kind == fault_kind::slow_start || f.kind == fault_kind::fail_start) {
       armed_[f.target] = f.kind;

@@ -43,10 +43,14 @@ public:
   fault take();
   /// Draws the index of a target among `n` candidates (n > 0, in DN order).
   size_t target(size_t n);
+  /// Whether a fault without a target gets one drawn (from a seed), or
+  /// stays a draw that found none (a given schedule).
+  bool draws_targets() const noexcept { return draws_; }
 
 private:
   schedule faults_;
   size_t next_ = 0;
+  bool draws_ = false;
   std::mt19937_64 targets_;
 };
 
