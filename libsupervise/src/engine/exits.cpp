@@ -185,10 +185,6 @@ void child_exited(engine& e, node& n, caf::error reason, bool done, bool up) {
   carry_out(e, n, d, std::move(reason));
 }
 
-} // namespace
-
-namespace {
-
 // Waits for straggler `s` on behalf of node `id`: its exit comes to us (a
 // blocking one is monitored). One that ended already is replaced by the
 // stragglers it left itself, if it ran a supervisor.
@@ -274,8 +270,9 @@ void on_exit(engine& e, caf::down_msg& msg) {
     n.given_up = false;
     --e.given_up;
   }
-  // The old context goes stale; a nested supervisor's stragglers become part
-  // of our report.
+  // The old context goes stale; a nested supervisor's unstopped children
+  // become part of our report, and those it left stopping (its stragglers)
+  // are adopted: n restarts once they exited.
   bool done = n.inc->close(e.inherited, e.spare_stragglers);
   if (!e.spare_stragglers.empty())
     await_stragglers(e, n, e.spare_stragglers);

@@ -33,8 +33,6 @@ struct sim_config : caf::actor_system_config {
   }
 };
 
-class world;
-
 class world final : public supervise::detail::engine_probe, public run_view {
 public:
   world(const options& opts, fault_source& faults, uint64_t seed, run_settings st)
