@@ -45,7 +45,7 @@ void checker::spawned(const std::string& dn, uint64_t number, const spec* sp, ui
     r.engine = engine;
     by_engine_[engine].push_back(dn);
   }
-  touched_.push_back(dn);
+  touch(r);
   // A new incarnation while an older actor of the DN still lives.
   if (live_.count(dn) > 0)
     fail("one_incarnation", dn,
@@ -72,7 +72,7 @@ void checker::spawned(const std::string& dn, uint64_t number, const spec* sp, ui
 }
 
 void checker::died(const std::string& dn, uint64_t actor, timespan now) {
-  touched_.push_back(dn);
+  touch(rec(dn));
   if (auto i = live_.find(dn); i != live_.end() && --i->second == 0)
     live_.erase(i);
   // A subtree waiting for its stop before a delayed restart: stopped later.
@@ -102,7 +102,7 @@ void checker::engine_ended(uint64_t engine) {
 
 void checker::state(const std::string& dn, node_state s, timespan) {
   auto& r = rec(dn);
-  touched_.push_back(dn);
+  touch(r);
   if (r.step_states == 0)
     r.before_step = r.published;
   r.step_states |= bit(s);
@@ -164,13 +164,13 @@ void checker::event(const supervise::event& ev, timespan now) {
   }
   std::string dn{h.child};
   auto& r = rec(dn);
-  touched_.push_back(dn);
+  touch(r);
   auto end = [&](node_state st) {
     if (!r.started)
       fail("events_agree", dn, "an end (" + std::string{to_string(st)} + ") without a start",
            now);
     r.started = false;
-    step_events_.push_back({dn, st});
+    step_events_.push_back({&r, st});
     // Monogon's reset: healthy for min_uptime before this exit.
     if (r.healthy_at && now - *r.healthy_at >= backoff_.min_uptime)
       r.base = backoff_.initial;
@@ -203,14 +203,14 @@ void checker::event(const supervise::event& ev, timespan now) {
     }
     r.started = true;
     r.incarnation = st->incarnation;
-    step_events_.push_back({dn, node_state::new_});
+    step_events_.push_back({&r, node_state::new_});
   } else if (auto* he = std::get_if<child_healthy>(&ev)) {
     if (!r.started || he->incarnation != r.incarnation)
       fail("events_agree", dn,
            "incarnation " + std::to_string(he->incarnation) + " healthy but not running", now);
     if (!r.healthy_at)
       r.healthy_at = now;
-    step_events_.push_back({dn, node_state::healthy});
+    step_events_.push_back({&r, node_state::healthy});
   } else if (auto* f = std::get_if<child_failed>(&ev)) {
     end(node_state::dead);
     if (!r.tree_node && (f->restarting || f->held_by_backoff))
@@ -250,24 +250,23 @@ void checker::end_of_step(timespan now, size_t step) {
   step_ = step;
   // Each event's state was published in this step (or stood before it).
   for (auto& pe : step_events_) {
-    auto& r = rec(pe.dn);
+    auto& r = *pe.rec;
     if (r.has_state && (r.step_states & bit(pe.state)) == 0 && r.before_step != pe.state)
-      fail("events_agree", pe.dn,
+      fail("events_agree", r.dn,
            "its event says " + std::string{to_string(pe.state)} + ", its published state is "
              + std::string{to_string(r.published)},
            now);
   }
   step_events_.clear();
-  std::sort(touched_.begin(), touched_.end());
-  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  for (auto& dn : touched_) {
-    auto& r = rec(dn);
+  for (auto* rp : touched_) {
+    auto& r = *rp;
+    r.touched = false;
     r.step_states = 0;
     if (engines_gone_.count(r.engine) > 0)
       continue; // its engine is gone: nobody reports its end
-    bool alive = live_.count(dn) > 0;
+    bool alive = live_.count(r.dn) > 0;
     if (r.started != alive)
-      fail("events_agree", dn,
+      fail("events_agree", r.dn,
            r.started ? "listed as started, but no actor of it lives"
                      : "an actor of it lives, but no start is listed",
            now);

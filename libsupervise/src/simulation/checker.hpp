@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
+#include <utility>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +63,8 @@ public:
 
 private:
   struct record {
+    std::string dn;          // its key, for messages
+    bool touched = false;    // listed in touched_ for this step
     bool started = false;    // a child_started without its end yet
     uint64_t incarnation = 0;
     bool has_state = false;
@@ -82,11 +86,22 @@ private:
     std::vector<timespan> restarts; // its services' restarting failures, in time order
   };
   struct pending_event {
-    std::string dn;
+    record* rec;
     node_state state;
   };
 
-  record& rec(const std::string& dn) { return recs_[dn]; }
+  // The record of `dn` (made on first use; records never move).
+  record& rec(const std::string& dn) {
+    auto [i, fresh] = recs_.try_emplace(dn);
+    if (fresh)
+      i->second.dn = dn;
+    return i->second;
+  }
+  // Lists `r` for the checks at the end of this step.
+  void touch(record& r) {
+    if (!std::exchange(r.touched, true))
+      touched_.push_back(&r);
+  }
   bool on(const std::string& name) const;
   void check_backoff(const std::string& dn, record& r, timespan now);
   void grow(record& r); // the next base: times the multiplier, capped
@@ -94,12 +109,12 @@ private:
 
   backoff_options backoff_;
   std::vector<std::string> skip_;
-  std::map<std::string, record> recs_;
+  std::unordered_map<std::string, record> recs_;
   std::map<std::string, int> live_;
   std::map<std::string, sup_record> sups_;
   std::map<uint64_t, std::vector<std::string>> by_engine_; // engine actor id -> its DNs
   std::map<uint64_t, bool> engines_gone_;
-  std::vector<std::string> touched_;       // DNs with facts in this step
+  std::vector<record*> touched_;           // records with facts in this step
   std::vector<pending_event> step_events_; // event states to compare at step end
   std::optional<violation> broken_;
   size_t step_ = 0;
