@@ -6,7 +6,7 @@
 // once per seed. Each run draws a fault schedule from its seed: at random
 // simulated times, a live node whose DN matches `targets` fails with an
 // error, throws, returns, exits do_not_restart or terminate_tree, is killed,
-// ignores its next stop request (or its kill too), or has its next start
+// ignores its stop requests (or its kill too), or has its next start
 // delayed or failed. After every step (a fault, or the clock jumping to the
 // next timer, then every ready job) the invariants below are checked; a
 // violation ends the run and is shrunk to a minimal schedule:
@@ -26,7 +26,8 @@
 //  - one_incarnation: never two live actors for one DN;
 //  - subtree_stopped: a node starts again only once it and its descendants
 //    have stopped;
-//  - parent_live: no node starts while its parent has no live actor;
+//  - parent_live: no node starts while its parent has no live actor (unless
+//    the parent ended DONE: its children keep running, as in Monogon);
 //  - backoff_exact: a DEAD tree node restarts exactly its backoff delay
 //    (tree_options::backoff, jitter 0) after it and its subtree stopped;
 //    with jitter, within the jitter band;
