@@ -1,9 +1,10 @@
 // supervise/all.hpp — every public header of libsupervise, for programs that
 // would rather not pick: trees, supervisors, contexts, specs, events, logs,
-// metrics, names, configuration and fmt formatting.
+// metrics, names, configuration, fmt formatting and the simulation of a tree.
 //
 // Not included: supervise/testing.hpp, the test harness (it pulls in CAF's
-// test scheduler; include it in tests only), and the optional actors library
+// test scheduler; include it in tests only), supervise/simulation_boost.hpp
+// (it needs Boost.Test), and the optional actors library
 // (supervise/actors/*, target supervise::actors).
 #pragma once
 
@@ -23,6 +24,7 @@
 #include "supervise/node_state.hpp"
 #include "supervise/renamed_field.hpp"
 #include "supervise/runnable.hpp"
+#include "supervise/simulation.hpp"
 #include "supervise/spec.hpp"
 #include "supervise/supervisor.hpp"
 #include "supervise/tree.hpp"
