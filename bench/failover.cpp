@@ -120,6 +120,8 @@ double lib_detect(const options& o, caf::actor_system& sys, int sig) {
 double bare_detect(const options& o, caf::actor_system& sys, int sig) {
   node_process node{o, "bare"};
   auto proxy = sys.middleman().remote_actor("127.0.0.1", node.port);
+  for (int retry = 0; retry < 2 && !proxy && cut_by_sweep(proxy.error()); ++retry)
+    proxy = sys.middleman().remote_actor("127.0.0.1", node.port);
   if (!proxy)
     fail("failover: bare connect: " + caf::to_string(proxy.error()));
   latch watching, down;

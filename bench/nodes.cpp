@@ -110,15 +110,21 @@ std::unique_ptr<system_box> dist_system(const options& o, const tls_identity* tl
   return box;
 }
 
+bool cut_by_sweep(const caf::error& err) { return err == caf::sec::connection_timeout; }
+
 caf::expected<caf::node_id> connect_node(caf::actor_system& sys, uint16_t port, bool tls) {
   auto mm = tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   caf::scoped_actor self{sys};
   caf::expected<caf::node_id> out{caf::sec::request_timeout};
-  self->request(mm, std::chrono::seconds(10), caf::connect_atom::value, std::string{"127.0.0.1"},
-                port)
-    .receive([&](caf::node_id& nid, caf::strong_actor_ptr&,
-                 std::set<std::string>&) { out = std::move(nid); },
-             [&](caf::error& err) { out = std::move(err); });
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    self->request(mm, std::chrono::seconds(10), caf::connect_atom::value,
+                  std::string{"127.0.0.1"}, port)
+      .receive([&](caf::node_id& nid, caf::strong_actor_ptr&,
+                   std::set<std::string>&) { out = std::move(nid); },
+               [&](caf::error& err) { out = std::move(err); });
+    if (out || !cut_by_sweep(out.error()))
+      break;
+  }
   return out;
 }
 

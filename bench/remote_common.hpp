@@ -47,6 +47,11 @@ std::unique_ptr<system_box> dist_system(const options& o, const tls_identity* tl
 /// openssl manager with `tls`).
 caf::expected<caf::node_id> connect_node(caf::actor_system& sys, uint16_t port, bool tls);
 
+/// CAF 0.17's connection-timeout sweep cuts a connection still in its
+/// handshake at the next heartbeat tick, however young: such a connect
+/// fails at once with connection_timeout. Connects here retry it (twice).
+bool cut_by_sweep(const caf::error& err);
+
 /// This binary as a subprocess (`self_exe args... caf_args...`), its stdout
 /// read through a pipe; killed (SIGKILL) and reaped by the destructor; it
 /// dies with this process (PR_SET_PDEATHSIG).
