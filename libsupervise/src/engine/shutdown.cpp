@@ -35,12 +35,6 @@ std::vector<unstopped_child> unstoppable_report(const engine& e) {
 
 namespace {
 
-// How long a killed event-based child may take to go before it is given up
-// on. A kill is handled as soon as a worker reaches the child's mailbox: one
-// still running after this blocks its worker (a handler that never returns),
-// and waiting longer would let it stretch every stop bound.
-constexpr auto kill_grace = std::chrono::milliseconds(50);
-
 // n is past its shutdown time and cannot be stopped: stop waiting for it
 // (it stays listed until it exits, and is reported as unstopped).
 void give_up(engine& e, node& n) {

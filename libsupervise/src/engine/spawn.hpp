@@ -3,6 +3,7 @@
 // a runnable inside another engine.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,14 @@
 namespace supervise::detail {
 
 struct supervisor_shared;
+
+/// How long a killed event-based child may take to go before its engine
+/// gives up on it. A kill is handled as soon as a worker reaches the child's
+/// mailbox: one still running after this blocks its worker (a handler that
+/// never returns), and waiting longer would stretch every stop bound. A stop
+/// takes at most its stop timeout plus this (shutdown.cpp; the simulation's
+/// stop_bound invariant).
+constexpr std::chrono::milliseconds kill_grace{50};
 
 /// What a tree's engine shares with its `tree` handle: the end result.
 struct tree_shared {

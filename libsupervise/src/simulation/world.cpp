@@ -23,9 +23,6 @@ namespace {
 using coordinator = caf::scheduler::test_coordinator;
 using supervise::detail::duration_text;
 
-// How long the engine waits after a kill before it gives up on a child.
-constexpr auto kill_grace = std::chrono::milliseconds(50);
-
 struct sim_config : caf::actor_system_config {
   sim_config() {
     set("scheduler.policy", caf::atom("testing"));
@@ -291,7 +288,7 @@ private:
     }
     if (!checked || stopping_over())
       return;
-    auto bound = opts_.tree.stop_timeout + kill_grace;
+    auto bound = opts_.tree.stop_timeout + supervise::detail::kill_grace;
     if (!shared_->finished)
       checker_.fail("stop_bound", "", "the tree did not stop and nothing is pending", now());
     else
