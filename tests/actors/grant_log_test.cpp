@@ -23,7 +23,7 @@ using epochs = std::vector<uint64_t>;
 
 // One step: the desk adds or removes an epoch or answers a renewal naming a
 // generation (kept as grant number `slot`); the agent applies a kept grant.
-struct step {
+struct grant_step {
   enum kind_t { add, remove, grant, apply } kind;
   uint64_t arg = 0;  // the epoch (add, remove), the named generation (grant)
   size_t slot = 0;   // which grant (grant, apply)
@@ -32,9 +32,9 @@ struct step {
   epochs copy_after = {};     // apply: the copy's epochs afterwards
 };
 
-struct scenario {
+struct grant_scenario {
   const char* name;
-  std::vector<step> steps;
+  std::vector<grant_step> steps;
   std::vector<size_t> sizes = {}; // added + removed epochs carried, per grant slot
 };
 
@@ -56,8 +56,8 @@ epochs copy_of(const grant_copy& copy, const epochs& universe) {
 BOOST_AUTO_TEST_SUITE(grant_log_rules)
 
 BOOST_AUTO_TEST_CASE(the_copy_follows_the_set_by_changes) {
-  using S = step;
-  const std::vector<scenario> table{
+  using S = grant_step;
+  const std::vector<grant_scenario> table{
     {"an idle renewal carries nothing",
      {{S::add, 1}, {S::add, 2}, {S::grant, 0, 0}, {S::apply, 0, 0, true, {}, {1, 2}},
       {S::grant, 2, 1}, {S::apply, 0, 1, true, {}, {1, 2}}},
@@ -95,13 +95,13 @@ BOOST_AUTO_TEST_CASE(the_copy_follows_the_set_by_changes) {
       epochs universe;
       for (auto& s : sc.steps) {
         switch (s.kind) {
-          case step::add:
+          case grant_step::add:
             log.add(s.arg, true);
             universe.push_back(s.arg);
             break;
-          case step::remove: log.remove(s.arg); break;
-          case step::grant: grants[s.slot] = log.grant(s.arg); break;
-          case step::apply: {
+          case grant_step::remove: log.remove(s.arg); break;
+          case grant_step::grant: grants[s.slot] = log.grant(s.arg); break;
+          case grant_step::apply: {
             epochs dropped;
             BOOST_CHECK_EQUAL(copy.apply(grants.at(s.slot), dropped), s.applies);
             BOOST_CHECK(sorted(dropped) == s.dropped);

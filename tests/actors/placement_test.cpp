@@ -22,7 +22,7 @@
 
 using namespace std::chrono_literals;
 using namespace supervise::actors;
-using detail::candidate_state;
+using supervise::actors::detail::candidate_state;
 
 namespace {
 
@@ -38,7 +38,7 @@ constexpr auto S = placement::spread;
 constexpr auto N = placement::pinned;
 constexpr std::optional<size_t> none;
 
-struct row {
+struct placement_row {
   const char* what;
   placement policy;
   std::vector<candidate_state> c;
@@ -46,7 +46,7 @@ struct row {
   std::optional<size_t> expected;
 };
 
-const std::vector<row> rows = {
+const std::vector<placement_row> rows = {
   // priority
   {"priority: the first candidate", P, {F(5), F(0), F(1)}, 0, 0},
   {"priority: turn is ignored", P, {F(), F(), F()}, 7, 0},
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_SUITE(placement_choice)
 
 BOOST_AUTO_TEST_CASE(table) {
   for (auto& r : rows) {
-    auto got = detail::choose_node(r.policy, r.c, r.turn);
+    auto got = supervise::actors::detail::choose_node(r.policy, r.c, r.turn);
     BOOST_CHECK_MESSAGE(got == r.expected,
                         r.what << ": got " << show(got) << ", expected " << show(r.expected));
   }

@@ -182,7 +182,7 @@ std::string describe(const decision& d) {
 BOOST_AUTO_TEST_SUITE(restart_policy)
 
 BOOST_AUTO_TEST_CASE(decision_table) {
-  const auto t0 = failure_counter::time_point{} + 1h;
+  const auto t0 = supervise::detail::failure_counter::time_point{} + 1h;
   for (auto& r : table) {
     BOOST_TEST_CONTEXT(r.rule) {
       child_rules rules;
@@ -232,7 +232,7 @@ BOOST_AUTO_TEST_CASE(decision_table) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failure_is_counted_once_and_only_when_it_restarts) {
-  const auto t0 = failure_counter::time_point{} + 1h;
+  const auto t0 = supervise::detail::failure_counter::time_point{} + 1h;
   child_rules rules;
   rules.role = child_role::service;
   restart_counters c;

@@ -119,9 +119,9 @@ caf::expected<fault_kind> parse_fault_kind(std::string_view name) {
 
 std::string to_string(const fault& f) {
   if (f.target.empty())
-    return "t=" + detail::duration_text(f.at) + " " + std::string{row(f.kind).name}
+    return "t=" + supervise::detail::duration_text(f.at) + " " + std::string{row(f.kind).name}
            + ": no live node matched";
-  return "t=" + detail::duration_text(f.at) + " " + f.target + " " + std::string{row(f.kind).says};
+  return "t=" + supervise::detail::duration_text(f.at) + " " + f.target + " " + std::string{row(f.kind).says};
 }
 
 std::string timeline(const schedule& s) {
@@ -136,7 +136,7 @@ std::string encode(const schedule& s) {
   for (auto& f : s) {
     if (!out.empty())
       out += ',';
-    out += detail::duration_text(f.at) + ":" + std::string{row(f.kind).name} + ":" + f.target;
+    out += supervise::detail::duration_text(f.at) + ":" + std::string{row(f.kind).name} + ":" + f.target;
   }
   return out;
 }
