@@ -220,7 +220,7 @@ struct stub : std::enable_shared_from_this<stub> {
     self->request(desk, caf::infinite, detail::release_atom::value, epoch, node_failed)
       .then([me](int64_t safe_ns) {
         auto wait = std::chrono::nanoseconds{
-          safe_ns - detail::steady_ns(std::chrono::steady_clock::now())};
+          safe_ns - detail::steady_ns(me->self->clock().now())};
         wait = std::max(wait, std::chrono::nanoseconds{0});
         auto ms = wait.count() / 1000000;
         me->log.warning("{}: epoch {} is surely stopped on {} in {} ms",
@@ -237,7 +237,7 @@ struct stub : std::enable_shared_from_this<stub> {
     auto t = status ? status->last_grant.load() : 0;
     if (t == 0)
       return fmt::format("{} epoch {}", node, epoch);
-    auto age = std::max<int64_t>(detail::steady_ns(std::chrono::steady_clock::now()) - t, 0);
+    auto age = std::max<int64_t>(detail::steady_ns(self->clock().now()) - t, 0);
     return fmt::format("{} epoch {}, lease renewed {} ms ago", node, epoch, age / 1000000);
   }
 

@@ -2,6 +2,8 @@
 
 #include <iterator>
 
+#include <caf/actor_clock.hpp>
+#include <caf/actor_system.hpp>
 #include <fmt/format.h>
 
 #include "desk/node_table.hpp"
@@ -11,7 +13,7 @@
 namespace supervise::actors {
 
 std::vector<remote_node> remote_nodes(caf::actor_system& sys) {
-  auto now = detail::steady_ns(std::chrono::steady_clock::now());
+  auto now = detail::steady_ns(sys.clock().now());
   std::vector<remote_node> out;
   for (auto& s : detail::node_table::of(sys)->all()) {
     remote_node n;

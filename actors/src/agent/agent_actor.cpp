@@ -41,7 +41,10 @@ namespace supervise::actors::detail {
 
 namespace {
 
+// Time points of the actor clock (self->clock(): steady, or a test's manual
+// clock); every time read goes through it.
 using clock = std::chrono::steady_clock;
+static_assert(std::is_same_v<clock::time_point, caf::actor_clock::time_point>);
 using tick_atom = caf::atom_constant<caf::atom("sv_tick")>;
 using flush_atom = caf::atom_constant<caf::atom("sv_flush")>;
 using kill_atom = caf::atom_constant<caf::atom("sv_kill")>;
@@ -141,7 +144,7 @@ struct agent_state {
   void renew(const caf::actor_addr& who) {
     auto& g = grantors[who];
     auto seq = g.next_seq++;
-    g.lease.sent(seq, clock::now());
+    g.lease.sent(seq, self->clock().now());
     // High priority, both ways: a renewal must not wait behind a burst of
     // starts (or placements at the desk), or leases lapse under load. No
     // grant: the deadlines lapse by themselves.
@@ -236,7 +239,7 @@ struct agent_state {
   // Fences every child whose deadline passed: a walk over a grantor's
   // children only when one of its deadlines lapsed.
   void check_deadlines() {
-    auto now = steady_ns(clock::now());
+    auto now = steady_ns(self->clock().now());
     for (auto& [who, g] : grantors) {
       bool lapsed = false;
       for (auto& [length, cls] : g.classes)
@@ -266,7 +269,7 @@ struct agent_state {
     self->delayed_send(self, interval(g), tick_atom::value, who);
     // A deadline the next tick might pass gets a timer of its own (a tick
     // checks only deadlines already lapsed).
-    auto now = steady_ns(clock::now());
+    auto now = steady_ns(self->clock().now());
     auto soon = now + 2 * interval(g).count();
     for (auto& [length, cls] : g.classes)
       if (auto d = cls.deadline->load(); cls.live > 0 && d <= soon)

@@ -24,7 +24,10 @@ namespace supervise::actors::detail {
 
 namespace {
 
+// Time points of the actor clock (self->clock(): steady, or a test's manual
+// clock); every time read goes through it.
 using clock = std::chrono::steady_clock;
+static_assert(std::is_same_v<clock::time_point, caf::actor_clock::time_point>);
 
 // An epoch held current on a node, until its stub releases it.
 struct held {
@@ -86,7 +89,7 @@ struct desk_state {
   void place(place_request_ptr req, std::set<size_t> tried, std::string reasons,
              caf::response_promise rp) {
     auto& opts = *req->opts;
-    auto now = clock::now();
+    auto now = self->clock().now();
     std::vector<candidate_state> cs;
     for (size_t i = 0; i < opts.nodes.size(); ++i) {
       auto& e = entry(opts.nodes[i]);
@@ -131,7 +134,7 @@ struct desk_state {
 
   void connect(const std::string& key, const remote_child_options& opts) {
     nodes[key].connecting = true;
-    connect(key, opts.insecure, clock::now() + opts.connect_timeout, handshake_retries);
+    connect(key, opts.insecure, self->clock().now() + opts.connect_timeout, handshake_retries);
   }
 
   void connect(const std::string& key, bool insecure, clock::time_point deadline, int retries) {
@@ -145,7 +148,7 @@ struct desk_state {
     }
     auto mm = insecure ? sys.middleman().actor_handle()
                        : sys.openssl_manager().actor_handle();
-    auto left = std::max(deadline - clock::now(), clock::duration{1});
+    auto left = std::max(deadline - self->clock().now(), clock::duration{1});
     self->request(mm, left, caf::connect_atom::value, e.host, e.port)
       .then(
         [this, key](const caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -162,12 +165,12 @@ struct desk_state {
           connected(key, {});
         },
         [this, key, insecure, deadline, retries](caf::error& err) {
-          if (err == caf::sec::connection_timeout && retries > 0 && clock::now() < deadline) {
+          if (err == caf::sec::connection_timeout && retries > 0 && self->clock().now() < deadline) {
             connect(key, insecure, deadline, retries - 1);
             return;
           }
           auto& e = nodes[key];
-          e.status->quarantine(steady_ns(clock::now() + e.quarantine));
+          e.status->quarantine(steady_ns(self->clock().now() + e.quarantine));
           connected(key, err);
         });
   }
@@ -207,7 +210,7 @@ struct desk_state {
     if (e.agent.address() == who) {
       e.agent = nullptr;
       e.status->connected = false;
-      e.status->quarantine(steady_ns(clock::now() + e.quarantine));
+      e.status->quarantine(steady_ns(self->clock().now() + e.quarantine));
     }
     node_of_agent.erase(i);
   }
@@ -222,7 +225,7 @@ struct desk_state {
     if (i == node_of_agent.end())
       return {0, 0, true, {}, {}};
     auto& e = nodes[i->second];
-    e.last_grant = clock::now();
+    e.last_grant = self->clock().now();
     e.status->load = load;
     e.status->last_grant = steady_ns(e.last_grant);
     ++e.status->grants;
@@ -232,7 +235,7 @@ struct desk_state {
   // A stub lets its epoch go; when its node was lost, it learns (and waits
   // for) the instant its child has surely stopped there.
   int64_t release(uint64_t epoch, bool lost) {
-    auto now = clock::now();
+    auto now = self->clock().now();
     auto i = node_of.find(epoch);
     if (i == node_of.end())
       return steady_ns(now);
