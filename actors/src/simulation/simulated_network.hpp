@@ -13,8 +13,9 @@
 // queued in order and is delivered when released, as TCP would.
 //
 // An actor's node is the one it was placed on (place()), or else the node
-// of the first message that carries it across. Not thread-safe beyond its
-// lock: made for CAF's test coordinator, where every actor runs on one thread.
+// of the first message that carries it across. Every call takes the
+// network's lock; it is made for CAF's test coordinator, where every actor
+// runs on one thread and a run is a pure function of its inputs.
 #pragma once
 
 #include <cstdint>
