@@ -108,6 +108,7 @@ struct stub : std::enable_shared_from_this<stub> {
   bool stopping = false;  // a stop request arrived
   caf::error stop_reason;
   bool released = false;  // the desk was told the epoch is over
+  bool child_ended = false; // its end was seen (or nothing was started): nothing runs
 
   std::string key() const { return opts.key.empty() ? ctx.dn() : opts.key; }
 
@@ -122,6 +123,7 @@ struct stub : std::enable_shared_from_this<stub> {
     auto req = std::make_shared<detail::place_request>();
     req->opts = std::shared_ptr<const remote_child_options>(shared, &shared->opts);
     req->group = group();
+    req->key = key();
     req->epoch = epoch;
     req->turn = shared->next.load();
     auto me = shared_from_this();
@@ -137,6 +139,7 @@ struct stub : std::enable_shared_from_this<stub> {
       if (opts.nodes[i].name == node)
         shared->next = i + 1;
     if (stopping) {
+      child_ended = true; // no start was sent: nothing runs
       end(stop_reason);
       return;
     }
@@ -153,8 +156,10 @@ struct stub : std::enable_shared_from_this<stub> {
                                               fmt::format("node {} did not answer the start "
                                                           "in time", me->node)),
                                    true);
-              else if (!me->lapsing) // the agent refused: nothing runs
+              else if (!me->lapsing) { // the agent refused: nothing runs
+                me->child_ended = true;
                 me->end(me->stopping ? me->stop_reason : std::move(err));
+              }
             });
   }
 
@@ -185,6 +190,7 @@ struct stub : std::enable_shared_from_this<stub> {
     if (child && msg.source == child.address()) {
       if (!unreachable) {
         child = nullptr;
+        child_ended = true;
         end(stopping ? stop_reason : msg.reason); // the child's own end
       } else {
         node_lost();
@@ -217,7 +223,7 @@ struct stub : std::enable_shared_from_this<stub> {
     lost_reason = std::move(why);
     released = true;
     auto me = shared_from_this();
-    self->request(desk, caf::infinite, detail::release_atom::value, epoch, node_failed)
+    self->request(desk, caf::infinite, detail::release_atom::value, epoch, node_failed, fence())
       .then([me](int64_t safe_ns) {
         auto wait = std::chrono::nanoseconds{
           safe_ns - detail::steady_ns(me->self->clock().now())};
@@ -263,9 +269,14 @@ struct stub : std::enable_shared_from_this<stub> {
 
   void on_lapse() { end(stopping ? stop_reason : lost_reason); }
 
+  // Whether the next incarnation must wait until this one's lease surely
+  // lapsed: its child may still run (this stub did not see it end), unless
+  // failing over at once was asked for.
+  bool fence() const { return !child_ended && opts.when_lost == on_node_lost::wait_for_lease; }
+
   void release(bool node_failed) {
     released = true;
-    caf::anon_send(desk, detail::release_atom::value, epoch, node_failed);
+    caf::anon_send(desk, detail::release_atom::value, epoch, node_failed, fence());
   }
 
   void on_stop_request(caf::exit_msg& msg) {
@@ -277,8 +288,10 @@ struct stub : std::enable_shared_from_this<stub> {
       return; // ends when the lease lapsed
     if (child)
       self->send_exit(child, stop_reason); // ends when the child did
-    else if (!agent)
-      end(stop_reason); // still placing: nothing runs (cleanup releases the epoch)
+    else if (!agent) {
+      child_ended = true; // still placing: nothing runs (cleanup releases the epoch)
+      end(stop_reason);
+    }
     // else starting: on_started asks the new child to stop, or the refusal ends it
   }
 

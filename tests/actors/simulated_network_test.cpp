@@ -57,7 +57,7 @@ struct network_fixture {
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched =
     dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  std::shared_ptr<simulated_network> net = std::make_shared<simulated_network>(sys);
+  std::shared_ptr<simulated_network> net = std::make_shared<simulated_network>(sys, "a");
   std::shared_ptr<caf::actor> seen = std::make_shared<caf::actor>();
   caf::actor server = sys.spawn(echo, seen);
   std::shared_ptr<inbox> in = std::make_shared<inbox>();

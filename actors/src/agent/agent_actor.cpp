@@ -95,10 +95,12 @@ struct grantor {
   std::unordered_map<uint64_t, caf::actor_addr> children;   // by epoch
 };
 
+template <class Self>
 struct agent_state {
-  caf::io::broker* self; // runs on the I/O thread: see spawn_agent
+  Self* self; // a broker on the I/O thread (see spawn_agent), or a simulated node's actor
   std::shared_ptr<const std::vector<std::string>> allow;
   logger log;
+  const caf::actor_clock* token_clock; // what its children's lease tokens read (nullptr: steady)
   std::map<std::string, epoch_fence> fences; // by key
   std::map<caf::actor_addr, grantor> grantors;
   std::map<caf::actor_addr, child_entry> children;
@@ -123,7 +125,7 @@ struct agent_state {
     auto& g = grantors[who];
     if (!g.desk) {
       g.desk = desk;
-      self->monitor<caf::message_priority::high>(desk);
+      self->template monitor<caf::message_priority::high>(desk);
     }
     auto rp = self->make_response_promise();
     g.shortest = std::min(g.shortest, std::chrono::nanoseconds{lease_ns});
@@ -148,7 +150,7 @@ struct agent_state {
     // High priority, both ways: a renewal must not wait behind a burst of
     // starts (or placements at the desk), or leases lapse under load. No
     // grant: the deadlines lapse by themselves.
-    self->send<caf::message_priority::high>(g.desk, renew_atom::value, seq,
+    self->template send<caf::message_priority::high>(g.desk, renew_atom::value, seq,
                                             uint64_t{children.size()}, g.copy.generation());
   }
 
@@ -189,7 +191,7 @@ struct agent_state {
 
   void spawn(const caf::actor_addr& who, pending_start& p, clock::time_point t0) {
     auto guard = lock_lease_registry(); // the child's lease_of() waits for put_lease
-    auto h = self->system().spawn<caf::actor>(p.type, p.args);
+    auto h = self->system().template spawn<caf::actor>(p.type, p.args);
     if (!h) {
       guard.unlock();
       p.rp.deliver(make_error(actors_errc::refused,
@@ -211,7 +213,7 @@ struct agent_state {
     if (d > cls.deadline->load())
       cls.deadline->store(d, std::memory_order_release);
     auto ended = std::make_shared<std::atomic<bool>>(false);
-    put_lease(ptr, lease_token{p.terms.epoch, cls.deadline, ended});
+    put_lease(ptr, lease_token{p.terms.epoch, cls.deadline, ended, token_clock}, p.terms.key);
     guard.unlock();
     ++cls.live;
     auto addr = h->address();
@@ -231,7 +233,7 @@ struct agent_state {
     if (auto gi = grantors.find(c.desk); gi != grantors.end())
       --gi->second.classes.at(c.terms.length).live;
     log.warning("stopping {} (epoch {}): {}", c.terms.key, c.terms.epoch, why);
-    self->send<caf::message_priority::high>(
+    self->template send<caf::message_priority::high>(
       c.actor, caf::exit_msg{self->address(), make_error(errc::lease_expired, why)});
     self->delayed_send(self, c.terms.grace, kill_atom::value, c.actor.address());
   }
@@ -321,9 +323,11 @@ struct agent_state {
   }
 };
 
-caf::behavior agent(caf::io::broker* self,
-                    std::shared_ptr<const std::vector<std::string>> allow, logger log) {
-  auto st = std::make_shared<agent_state>(agent_state{self, std::move(allow), std::move(log), {}, {}, {}});
+template <class Self>
+caf::behavior agent(Self* self, std::shared_ptr<const std::vector<std::string>> allow, logger log,
+                    bool simulated) {
+  auto st = std::make_shared<agent_state<Self>>(agent_state<Self>{
+    self, std::move(allow), std::move(log), simulated ? &self->clock() : nullptr, {}, {}, {}});
   self->attach_functor([st] { st->stop_all(); });
   self->set_down_handler([st](caf::down_msg& msg) { st->down(msg); });
   return {
@@ -361,7 +365,13 @@ caf::behavior agent(caf::io::broker* self,
 // middleman.workers = 0, distribution.hpp) then wake no scheduler worker.
 caf::actor spawn_agent(caf::actor_system& sys, std::shared_ptr<const std::vector<std::string>> allow,
                        logger log) {
-  return sys.middleman().spawn_broker(agent, std::move(allow), std::move(log));
+  return sys.middleman().spawn_broker(agent<caf::io::broker>, std::move(allow), std::move(log),
+                                        false);
+}
+
+caf::actor spawn_simulated_agent(caf::actor_system& sys,
+                                 std::shared_ptr<const std::vector<std::string>> allow, logger log) {
+  return sys.spawn(agent<caf::event_based_actor>, std::move(allow), std::move(log), true);
 }
 
 } // namespace supervise::actors::detail

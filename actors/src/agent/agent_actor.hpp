@@ -18,4 +18,9 @@ namespace supervise::actors::detail {
 caf::actor spawn_agent(caf::actor_system& sys, std::shared_ptr<const std::vector<std::string>> allow,
                        logger log);
 
+/// The same agent as a plain event-based actor, for a simulated node
+/// (simulation/simulated_network.hpp): no middleman needed.
+caf::actor spawn_simulated_agent(caf::actor_system& sys,
+                                 std::shared_ptr<const std::vector<std::string>> allow, logger log);
+
 } // namespace supervise::actors::detail

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -14,10 +16,20 @@ namespace supervise::actors::detail {
 /// child's own lease_of() (on another thread) waits for the registration.
 std::unique_lock<std::mutex> lock_lease_registry();
 
-/// Registers `who`'s lease; the caller holds lock_lease_registry().
-void put_lease(const caf::abstract_actor* who, lease_token token);
+/// Registers `who`'s lease, of the child `key`; the caller holds lock_lease_registry().
+void put_lease(const caf::abstract_actor* who, lease_token token, std::string key);
 
 /// Forgets `who`'s lease of `epoch` (not a later one at the same address).
 void erase_lease(const caf::abstract_actor* who, uint64_t epoch);
+
+/// One registered lease.
+struct lease_entry {
+  const caf::abstract_actor* who;
+  lease_token token;
+  std::string key; ///< the remote child's key
+};
+
+/// Every registered lease (a copy, taken under the lock).
+std::vector<lease_entry> all_leases();
 
 } // namespace supervise::actors::detail

@@ -18,6 +18,7 @@
 #include "detail/lease.hpp"
 #include "detail/placement.hpp"
 #include "detail/protocol.hpp"
+#include "simulation/simulated_network.hpp"
 #include "supervise/errc.hpp"
 
 namespace supervise::actors::detail {
@@ -32,7 +33,14 @@ static_assert(std::is_same_v<clock::time_point, caf::actor_clock::time_point>);
 // An epoch held current on a node, until its stub releases it.
 struct held {
   std::string group; // its spread group
+  std::string key;   // its remote child's key
   lease_terms terms; // its lease
+};
+
+// A placement waiting for its key's fence.
+struct waiting_place {
+  place_request_ptr req;
+  caf::response_promise rp;
 };
 
 // One agent endpoint (host:port), as the candidates of any stub name it.
@@ -51,12 +59,16 @@ struct node_entry {
   std::map<std::string, uint64_t> group_members; // epochs above, by spread group
 };
 
+template <class Self>
 struct desk_state {
-  caf::io::broker* self; // runs on the I/O thread: see desk_use
+  Self* self; // a broker on the I/O thread (see desk_use), or an actor of a simulation
   std::shared_ptr<node_table> table;
+  std::shared_ptr<simulated_network> net; // set: agents are reached over it, not the middleman
   std::map<std::string, node_entry> nodes;            // by "host:port"
   std::unordered_map<uint64_t, node_entry*> node_of; // by epoch (nodes never move)
   std::map<caf::actor_addr, std::string> node_of_agent;
+  std::map<uint64_t, waiting_place> waiting_places;     // by ticket
+  uint64_t next_ticket = 0;
 
   static std::string key_of(const node_address& a) { return address_of(a); }
 
@@ -83,6 +95,29 @@ struct desk_state {
       e.group_members.erase(g);
     e.epochs.remove(epoch);
     --e.status->children;
+  }
+
+  // Places `req` once no earlier incarnation of its key may still run
+  // (node_table::fence).
+  void place_when_fenced(place_request_ptr req, caf::response_promise rp) {
+    auto now = steady_ns(self->clock().now());
+    if (auto until = table->fenced_until(req->key, now); until > now) {
+      auto ticket = ++next_ticket;
+      waiting_places.emplace(ticket, waiting_place{std::move(req), std::move(rp)});
+      self->delayed_send(self, std::chrono::nanoseconds{until - now}, place_atom::value, ticket);
+      return;
+    }
+    place(std::move(req), {}, {}, std::move(rp));
+  }
+
+  // A waiting placement's time came.
+  void place_waiting(uint64_t ticket) {
+    auto i = waiting_places.find(ticket);
+    if (i == waiting_places.end())
+      return;
+    auto w = std::move(i->second);
+    waiting_places.erase(i);
+    place_when_fenced(std::move(w.req), std::move(w.rp));
   }
 
   // Tries the best untried candidate; `reasons` collects why others failed.
@@ -139,6 +174,14 @@ struct desk_state {
 
   void connect(const std::string& key, bool insecure, clock::time_point deadline, int retries) {
     auto& e = nodes[key];
+    if (net) { // a simulated node: reached at once, or not at all
+      auto agent = net->view(net->home(), net->published(key));
+      if (agent)
+        reached(key, std::move(agent));
+      else
+        failed(key, make_error(caf::sec::cannot_connect_to_node, "simulated node " + key + " is down"));
+      return;
+    }
     auto& sys = self->system();
     if (!insecure && !sys.has_openssl_manager()) {
       connected(key, make_error(errc::invalid_option,
@@ -157,22 +200,30 @@ struct desk_state {
             connected(key, make_error(errc::no_node_available, "no actor published there"));
             return;
           }
-          auto& e = nodes[key];
-          e.agent = caf::actor_cast<caf::actor>(std::move(ptr));
-          e.status->connected = true;
-          node_of_agent[e.agent.address()] = key;
-          self->monitor<caf::message_priority::high>(e.agent);
-          connected(key, {});
+          reached(key, caf::actor_cast<caf::actor>(std::move(ptr)));
         },
         [this, key, insecure, deadline, retries](caf::error& err) {
           if (err == caf::sec::connection_timeout && retries > 0 && self->clock().now() < deadline) {
             connect(key, insecure, deadline, retries - 1);
             return;
           }
-          auto& e = nodes[key];
-          e.status->quarantine(steady_ns(self->clock().now() + e.quarantine));
-          connected(key, err);
+          failed(key, err);
         });
+  }
+
+  void reached(const std::string& key, caf::actor agent) {
+    auto& e = nodes[key];
+    e.agent = std::move(agent);
+    e.status->connected = true;
+    node_of_agent[e.agent.address()] = key;
+    self->template monitor<caf::message_priority::high>(e.agent);
+    connected(key, {});
+  }
+
+  void failed(const std::string& key, const caf::error& err) {
+    auto& e = nodes[key];
+    e.status->quarantine(steady_ns(self->clock().now() + e.quarantine));
+    connected(key, err);
   }
 
   void connected(const std::string& key, const caf::error& err) {
@@ -186,7 +237,7 @@ struct desk_state {
 
   void hold(node_entry& e, const place_request& req) {
     auto& o = *req.opts;
-    e.epochs.add(req.epoch, held{req.group, lease_terms{o.lease, 1e-3, o.stop_grace}});
+    e.epochs.add(req.epoch, held{req.group, req.key, lease_terms{o.lease, 1e-3, o.stop_grace}});
     ++e.status->children;
     ++e.group_members[req.group];
     node_of[req.epoch] = &e;
@@ -233,8 +284,9 @@ struct desk_state {
   }
 
   // A stub lets its epoch go; when its node was lost, it learns (and waits
-  // for) the instant its child has surely stopped there.
-  int64_t release(uint64_t epoch, bool lost) {
+  // for) the instant its child has surely stopped there. With `fence` (the
+  // child may still run), the next placement of its key waits as well.
+  int64_t release(uint64_t epoch, bool lost, bool fence) {
     auto now = self->clock().now();
     auto i = node_of.find(epoch);
     if (i == node_of.end())
@@ -243,8 +295,11 @@ struct desk_state {
     node_of.erase(i);
     auto safe = now;
     if (auto* h = e.epochs.find(epoch)) {
-      if (e.epochs.sent(epoch))
+      if (e.epochs.sent(epoch)) {
         safe = std::max(now, safe_failover_at(e.last_grant, h->terms));
+        if (fence)
+          table->fence(h->key, steady_ns(safe));
+      }
       forget(e, epoch, *h);
     }
     if (lost)
@@ -253,27 +308,33 @@ struct desk_state {
   }
 };
 
-caf::behavior desk_behavior(caf::io::broker* self, std::shared_ptr<node_table> table) {
-  auto st = std::make_shared<desk_state>();
+template <class Self>
+caf::behavior desk_behavior(Self* self, std::shared_ptr<node_table> table,
+                            std::shared_ptr<simulated_network> net) {
+  auto st = std::make_shared<desk_state<Self>>();
   st->self = self;
   st->table = std::move(table);
+  st->net = std::move(net);
   self->set_down_handler([st](caf::down_msg& msg) { st->agent_down(msg.source); });
   return {
     [st](place_atom, place_request_ptr& req) -> caf::result<caf::actor, std::string> {
       auto rp = st->self->make_response_promise();
-      st->place(std::move(req), {}, {}, rp);
+      st->place_when_fenced(std::move(req), rp);
       return caf::delegated<caf::actor, std::string>{};
     },
+    [st](place_atom, uint64_t ticket) { st->place_waiting(ticket); },
     [st](renew_atom, uint64_t seq, uint64_t load, uint64_t known) {
       auto& sender = st->self->current_sender();
       if (!sender)
         return;
       auto d = st->grant(sender, load, known);
-      st->self->send<caf::message_priority::high>(caf::actor_cast<caf::actor>(sender),
+      st->self->template send<caf::message_priority::high>(caf::actor_cast<caf::actor>(sender),
                                                   grant_atom::value, seq, d.from, d.to, d.full,
                                                   std::move(d.added), std::move(d.removed));
     },
-    [st](release_atom, uint64_t epoch, bool lost) { return st->release(epoch, lost); },
+    [st](release_atom, uint64_t epoch, bool lost, bool fence) {
+      return st->release(epoch, lost, fence);
+    },
   };
 }
 
@@ -303,7 +364,13 @@ desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
     // On CAF's I/O thread, as the agent (see spawn_agent): renewals wake
     // no scheduler worker. Not hidden: the system's shutdown then waits
     // until it has quit.
-    slot.desk = sys.middleman().spawn_broker(desk_behavior, node_table::of(sys));
+    if (auto net = simulated_network::of(sys)) {
+      slot.desk = sys.spawn(desk_behavior<caf::event_based_actor>, node_table::of(sys), net);
+      net->place(slot.desk, net->home());
+    } else {
+      slot.desk = sys.middleman().spawn_broker(desk_behavior<caf::io::broker>, node_table::of(sys),
+                                               nullptr);
+    }
   ++slot.users;
   desk_ = slot.desk;
 }

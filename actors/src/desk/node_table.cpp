@@ -1,5 +1,7 @@
 #include "desk/node_table.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_system.hpp>
 #include <caf/node_id.hpp>
 
@@ -36,6 +38,24 @@ std::vector<std::shared_ptr<const node_status>> node_table::all() const {
   for (auto& [address, x] : by_address_)
     out.push_back(x);
   return out;
+}
+
+void node_table::fence(const std::string& key, int64_t until) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& x = fences_[key];
+  x = std::max(x, until);
+}
+
+int64_t node_table::fenced_until(const std::string& key, int64_t now) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = fences_.find(key);
+  if (i == fences_.end())
+    return 0;
+  if (i->second <= now) {
+    fences_.erase(i);
+    return 0;
+  }
+  return i->second;
 }
 
 } // namespace supervise::actors::detail

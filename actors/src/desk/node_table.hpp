@@ -3,7 +3,8 @@
 // load), remote_nodes() and the stubs' locations show it (children held,
 // when the last lease grant went out). It outlives the desks: a desk quits
 // when its last stub ends (between a stub and its restart, say), and the
-// next desk of the same system finds a node's quarantine here.
+// next desk of the same system finds a node's quarantine here, and the
+// children keys fenced until an incarnation that may still run surely ended.
 //
 // The desk writes a node's fields, any thread reads them: each is an atomic,
 // and the table's lock only guards which nodes exist.
@@ -56,9 +57,20 @@ public:
   /// Every node, by address.
   std::vector<std::shared_ptr<const node_status>> all() const;
 
+  /// An incarnation of the remote child `key` was released while its child
+  /// may still run: no other may start before `until` (steady ns; a fence
+  /// is never shortened). Kept here, not in the desk: the next desk (the
+  /// last stub gone, a new one placing) must honour it too.
+  void fence(const std::string& key, int64_t until);
+
+  /// Until when `key` is fenced at `now` (0: it is not; a passed fence is
+  /// forgotten).
+  int64_t fenced_until(const std::string& key, int64_t now);
+
 private:
   mutable std::mutex mtx_;
   std::map<std::string, std::shared_ptr<node_status>> by_address_;
+  std::map<std::string, int64_t> fences_; // by key
 };
 
 } // namespace supervise::actors::detail

@@ -9,7 +9,9 @@
 //  desk -> agent   (grant_atom, seq, from, to, full, added, removed)
 //                  (both plain messages, high priority: the agent matches a
 //                  grant to its renewal by seq and by the desk sending it)
-//  stub  -> desk   (release_atom, epoch, lost)           -> safe failover time
+//  stub  -> desk   (release_atom, epoch, lost, fence)    -> safe failover time
+//                  (fence: the child may still run there, so the next
+//                  placement of its key waits for that time)
 //
 // A grant brings the agent's copy of the epochs the desk holds current on
 // it from generation `from` to `to` (detail/grant_log.hpp): the agent starts
@@ -42,6 +44,7 @@ using load_atom = caf::atom_constant<caf::atom("sv_load")>;
 struct place_request {
   std::shared_ptr<const remote_child_options> opts;
   std::string group;  ///< the spread group
+  std::string key;    ///< the remote child's key (its incarnations never overlap)
   uint64_t epoch = 0; ///< the incarnation to hold current once placed
   uint64_t turn = 0;  ///< round_robin's turn
 };

@@ -78,9 +78,51 @@ struct simulated_network::lane {
   std::deque<parcel> queue;
 };
 
-simulated_network::simulated_network(caf::actor_system& sys) : sys_(sys) {}
+simulated_network::simulated_network(caf::actor_system& sys, std::string home)
+  : sys_(sys), home_node_(std::move(home)) {}
 
 simulated_network::~simulated_network() = default;
+
+namespace {
+
+std::mutex installed_mtx;
+std::map<const caf::actor_system*, std::weak_ptr<simulated_network>>& installed() {
+  static std::map<const caf::actor_system*, std::weak_ptr<simulated_network>> xs;
+  return xs;
+}
+
+} // namespace
+
+std::shared_ptr<simulated_network> simulated_network::of(const caf::actor_system& sys) {
+  std::lock_guard<std::mutex> guard{installed_mtx};
+  auto i = installed().find(&sys);
+  return i == installed().end() ? nullptr : i->second.lock();
+}
+
+void simulated_network::install(const std::shared_ptr<simulated_network>& net) {
+  std::lock_guard<std::mutex> guard{installed_mtx};
+  installed()[&net->sys_] = net;
+}
+
+void simulated_network::uninstall(const caf::actor_system& sys) {
+  std::lock_guard<std::mutex> guard{installed_mtx};
+  installed().erase(&sys);
+}
+
+void simulated_network::publish(const std::string& node, const std::string& key,
+                                const caf::actor& who) {
+  place(who, node);
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  published_[key] = who;
+}
+
+caf::actor simulated_network::published(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  auto i = published_.find(key);
+  if (i == published_.end() || down_.count(home_locked(i->second.id())) > 0)
+    return {};
+  return i->second;
+}
 
 std::string simulated_network::home_locked(caf::actor_id id) const {
   auto i = home_.find(id);
@@ -102,7 +144,7 @@ std::string simulated_network::node_of(const caf::actor_addr& who) const {
 
 bool simulated_network::connected(const std::string& a, const std::string& b) const {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  return links_.count(std::minmax(a, b)) > 0;
+  return links_.count({a, b}) > 0 && links_.count({b, a}) > 0;
 }
 
 bool simulated_network::down(const std::string& node) const {
@@ -127,7 +169,10 @@ caf::actor simulated_network::proxy_of(const std::string& viewer, const caf::act
   if (auto i = proxies_.find(key); i != proxies_.end())
     return i->second;
   auto home = home_locked(real.id());
-  links_.insert(std::minmax(viewer, home)); // a handle of a third node connects to it, as in CAF
+  // A handle of a third node connects to it, as in CAF; a side that closed
+  // the connection opens it again.
+  links_.insert({viewer, home});
+  links_.insert({home, viewer});
   caf::actor_config cfg;
   auto p = caf::make_actor<proxy, caf::actor>(sys_.next_actor_id(), node_id_of(home), &sys_, cfg,
                                               weak_from_this(), viewer, real.address());
@@ -198,7 +243,7 @@ void simulated_network::carry(const std::string& viewer, const caf::actor_addr& 
   std::lock_guard<std::recursive_mutex> guard{mtx_};
   auto to = home_locked(real.id());
   auto dest = caf::actor_cast<caf::strong_actor_ptr>(real);
-  if (!dest || links_.count(std::minmax(viewer, to)) == 0)
+  if (!dest || links_.count({viewer, to}) == 0 || links_.count({to, viewer}) == 0)
     return; // lost in flight: its proxy ends (or ended) with the connection
   parcel p;
   p.dest = std::move(dest);
@@ -261,13 +306,18 @@ void simulated_network::hold(const std::string& from, const std::string& to, boo
 
 void simulated_network::cut(const std::string& a, const std::string& b) {
   std::lock_guard<std::recursive_mutex> guard{mtx_};
-  links_.erase(std::minmax(a, b));
-  lane_of(a, b).queue.clear();
-  lane_of(b, a).queue.clear();
-  std::vector<caf::actor> over; // proxies on one of the two of actors on the other
+  close(a, b);
+  close(b, a);
+}
+
+void simulated_network::close(const std::string& viewer, const std::string& peer) {
+  std::lock_guard<std::recursive_mutex> guard{mtx_};
+  links_.erase({viewer, peer});
+  lane_of(viewer, peer).queue.clear(); // nothing crosses a closed connection
+  lane_of(peer, viewer).queue.clear();
+  std::vector<caf::actor> over; // proxies on `viewer` of actors on `peer`
   for (auto i = proxies_.begin(); i != proxies_.end();) {
-    auto home = home_locked(i->first.real);
-    if ((i->first.viewer == a && home == b) || (i->first.viewer == b && home == a)) {
+    if (i->first.viewer == viewer && home_locked(i->first.real) == peer) {
       over.push_back(i->second);
       i = proxies_.erase(i);
     } else {
@@ -285,9 +335,9 @@ void simulated_network::lose(const std::string& node) {
   for (auto& [pair, _] : lanes_)
     if (pair.first == node || pair.second == node)
       peers.insert(pair.first == node ? pair.second : pair.first);
-  for (auto& l : links_)
-    if (l.first == node || l.second == node)
-      peers.insert(l.first == node ? l.second : l.first);
+  for (auto& [viewer, peer] : links_)
+    if (viewer == node || peer == node)
+      peers.insert(viewer == node ? peer : viewer);
   for (auto& peer : peers)
     cut(node, peer);
   for (auto& [id, addr] : by_id_)

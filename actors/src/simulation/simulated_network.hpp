@@ -36,10 +36,28 @@ namespace supervise::actors::detail {
 
 class simulated_network : public std::enable_shared_from_this<simulated_network> {
 public:
-  explicit simulated_network(caf::actor_system& sys);
+  /// A network inside `sys`; `home` names the node of every actor no other
+  /// node claims (the tree under test, its lease desk).
+  simulated_network(caf::actor_system& sys, std::string home);
   ~simulated_network();
   simulated_network(const simulated_network&) = delete;
   simulated_network& operator=(const simulated_network&) = delete;
+
+  /// The network `sys` runs over (the lease desk of `sys` connects through
+  /// it instead of the middleman), or nullptr.
+  static std::shared_ptr<simulated_network> of(const caf::actor_system& sys);
+  /// Makes `net` the network of its system, until uninstall().
+  static void install(const std::shared_ptr<simulated_network>& net);
+  /// Forgets the network of `sys`.
+  static void uninstall(const caf::actor_system& sys);
+
+  /// The node of unclaimed actors.
+  const std::string& home() const noexcept { return home_node_; }
+
+  /// `who` (on `node`) is what a connect to `key` ("host:port") reaches.
+  void publish(const std::string& node, const std::string& key, const caf::actor& who);
+  /// The actor published at `key`; invalid when none is, or its node is down.
+  caf::actor published(const std::string& key) const;
 
   /// `who` runs on `node` from now on (a node exists once named).
   void place(const caf::actor& who, const std::string& node);
@@ -58,6 +76,11 @@ public:
   /// Cuts the connection of `a` and `b`: traffic in flight is dropped and
   /// every proxy over it ends with remote_link_unreachable.
   void cut(const std::string& a, const std::string& b);
+
+  /// `viewer` alone closes its connection to `peer` (its connection timeout
+  /// fired first): nothing crosses any more, but only the proxies on
+  /// `viewer` end; `peer` learns when it closes its side too.
+  void close(const std::string& viewer, const std::string& peer);
 
   /// Holds (true) or releases (false) the traffic from `from` to `to`.
   void hold(const std::string& from, const std::string& to, bool held);
@@ -98,6 +121,8 @@ private:
   std::string home_locked(caf::actor_id id) const;
 
   caf::actor_system& sys_;
+  std::string home_node_;
+  std::map<std::string, caf::actor> published_; // by "host:port"
   mutable std::recursive_mutex mtx_;
   std::unordered_map<caf::actor_id, std::string> home_;         // actor -> node
   std::unordered_map<caf::actor_id, caf::actor_addr> by_id_;    // placed or carried actors
@@ -105,7 +130,7 @@ private:
   std::unordered_map<caf::actor_id, caf::actor_addr> proxied_;  // proxy id -> real
   std::set<caf::actor_id> watched_;                             // reals whose end is reported
   std::map<std::pair<std::string, std::string>, std::unique_ptr<lane>> lanes_;
-  std::set<std::pair<std::string, std::string>> links_; // connected pairs, (min, max)
+  std::set<std::pair<std::string, std::string>> links_; // (viewer, peer): viewer's side is open
   std::set<std::string> down_;
 };
 

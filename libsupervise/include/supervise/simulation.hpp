@@ -54,8 +54,11 @@
 // request ends it early) or returns; a kill does not reach it, as outside.
 // It must wait only that way (a sleep or a wait on anything else stalls the
 // simulation for real time, and a busy loop that never waits hangs it).
-// Not seen: remote children (sockets, another process), a supervisor started
-// on its own (start()) from inside the tree (a separate engine). Time inside
+// Remote children run when options::environment hosts their nodes
+// (supervise/actors/simulated_nodes.hpp): the real lease protocol over a
+// simulated network, with node_loss, partition and pause faults. Not seen: a
+// supervisor started on its own (start()) from inside the tree (a separate
+// engine). Time inside
 // a handler does not pass. Ready jobs run in the order CAF's test scheduler
 // queues them (first in, first out) unless options::interleave draws it.
 //
@@ -65,6 +68,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,6 +99,10 @@ enum class fault_kind : uint8_t {
   unkillable,       ///< ignores stop and kill: its handler never returns
   slow_start,       ///< its next incarnation's init runs options::slow_start later
   fail_start,       ///< its next incarnation fails in its init
+  // Faults of options::environment: their target is one of its nodes.
+  node_loss,        ///< the node's process dies (its connections drop)
+  partition,        ///< the node is cut off for a while (traffic held, then delivered)
+  pause,            ///< the node's process stops running for a while
 };
 
 /// Every kind, in declaration order.
@@ -104,7 +112,8 @@ const std::vector<fault_kind>& all_fault_kinds();
 /// return_normally 2, do_not_restart 1, terminate_tree 0 (it ends the run:
 /// opt in), kill 2, hang_on_stop 0.5, unkillable 0.1 (under a tree node
 /// either holds up its subtree's restart for good, as in Monogon), slow_start
-/// 1, fail_start 1.
+/// 1, fail_start 1; node_loss, partition and pause 0 (1 each when
+/// options::environment is set and options::mix is empty).
 const std::vector<std::pair<fault_kind, double>>& default_mix();
 
 /// "fail", "throw_exception", ... (the enumerator's name).
@@ -170,6 +179,11 @@ using invariant = std::function<std::string(const run_view&)>;
 /// The names of the built-in invariants, in the order above.
 const std::vector<std::string>& builtin();
 
+class environment; // supervise/simulation_environment.hpp
+
+/// Makes the environment of one run (called once per run).
+using environment_factory = std::function<std::unique_ptr<environment>()>;
+
 /// How to simulate. Every field has a usable default.
 struct options {
   /// The first seed; runs use seed, seed + 1, ... seed + seeds - 1.
@@ -204,6 +218,9 @@ struct options {
   tree_options tree;
   /// Your invariants, each with a name for the report.
   std::vector<std::pair<std::string, invariant>> invariants;
+  /// What each run hosts beside the tree (simulated nodes for remote
+  /// children: supervise/actors/simulated_nodes.hpp); empty: nothing.
+  environment_factory environment;
   /// Built-in invariants not to check (names from builtin()).
   std::vector<std::string> skip;
   /// Shrink a failing schedule (shrink()).
@@ -224,7 +241,8 @@ struct options {
   /// seeds 0, mean_gap or slow_start <= 0, tail < 0, max_steps 0, a
   /// negative or NaN weight (or all weights 0), an empty pattern, an
   /// unknown name in `skip`, an empty invariant, root_name not a valid
-  /// name, and what tree.validate() rejects.
+  /// name, a node fault weighted without an environment, and what
+  /// tree.validate() rejects.
   caf::error validate() const;
 };
 

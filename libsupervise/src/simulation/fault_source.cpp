@@ -32,6 +32,10 @@ fault_source::fault_source(const options& opts, uint64_t seed) : targets_(seed_m
   draws_ = true;
   std::mt19937_64 g{seed_mix(seed)};
   auto mix = opts.mix.empty() ? default_mix() : opts.mix;
+  if (opts.mix.empty() && opts.environment) // its nodes' faults too
+    for (auto& [k, w] : mix)
+      if (is_node_fault(k))
+        w = 1;
   double total = 0;
   for (auto& [k, w] : mix)
     total += w;

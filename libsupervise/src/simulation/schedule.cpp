@@ -17,7 +17,7 @@ struct kind_row {
 };
 
 // One row per kind, in declaration order.
-constexpr std::array<kind_row, 10> kinds{{
+constexpr std::array<kind_row, 13> kinds{{
   {fault_kind::fail, "fail", "fails: error"},
   {fault_kind::throw_exception, "throw_exception", "throws"},
   {fault_kind::return_normally, "return_normally", "returns normally"},
@@ -28,6 +28,9 @@ constexpr std::array<kind_row, 10> kinds{{
   {fault_kind::unkillable, "unkillable", "will ignore stop and kill"},
   {fault_kind::slow_start, "slow_start", "will start slowly next time"},
   {fault_kind::fail_start, "fail_start", "will fail its next start"},
+  {fault_kind::node_loss, "node_loss", "is lost: its process dies"},
+  {fault_kind::partition, "partition", "is cut off for a while"},
+  {fault_kind::pause, "pause", "pauses for a while"},
 }};
 
 const kind_row& row(fault_kind k) { return kinds[static_cast<size_t>(k)]; }
@@ -104,7 +107,9 @@ const std::vector<std::pair<fault_kind, double>>& default_mix() {
     {fault_kind::return_normally, 2}, {fault_kind::do_not_restart, 1},
     {fault_kind::terminate_tree, 0},  {fault_kind::kill, 2},
     {fault_kind::hang_on_stop, 0.5}, {fault_kind::unkillable, 0.1},
-    {fault_kind::slow_start, 1},     {fault_kind::fail_start, 1}};
+    {fault_kind::slow_start, 1},     {fault_kind::fail_start, 1},
+    {fault_kind::node_loss, 0},      {fault_kind::partition, 0},
+    {fault_kind::pause, 0}};
   return mix;
 }
 

@@ -81,6 +81,10 @@ caf::error options::validate() const {
       total += weight;
   }
   out.require(mix.empty() || total > 0, "mix", "all weights 0", "one kind needs a weight > 0");
+  for (auto& [kind, weight] : mix)
+    out.require(weight <= 0 || !detail::is_node_fault(kind) || static_cast<bool>(environment),
+                "mix[" + std::string{to_string(kind)} + "]", supervise::detail::number_text(weight),
+                "needs options::environment (the nodes it hits)");
   for (size_t i = 0; i < targets.size(); ++i)
     out.require(!targets[i].empty(), "targets[" + std::to_string(i) + "]", "\"\"",
                 "must be a DN pattern");

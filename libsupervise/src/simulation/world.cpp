@@ -15,6 +15,7 @@
 #include "simulation/probe_handle.hpp"
 #include "simulation/substitute_bodies.hpp"
 #include "supervise/errc.hpp"
+#include "supervise/simulation_environment.hpp"
 
 namespace supervise::simulation::detail {
 
@@ -34,12 +35,14 @@ class world final : public supervise::detail::engine_probe, public run_view {
 public:
   world(const options& opts, fault_source& faults, uint64_t seed, run_settings st)
     : opts_(opts), faults_(faults), seed_(seed), st_(st),
-      checker_(opts.tree.backoff, opts.skip), sys_(cfg_),
+      checker_(opts.tree.backoff, opts.skip),
+      env_(opts.environment ? opts.environment() : nullptr), sys_(configured()),
       sched_(dynamic_cast<coordinator&>(sys_.scheduler())), t0_(sched_.clock().current_time) {}
 
   ~world() override {
     if (probe_)
       probe_->detach();
+    env_.reset(); // its actor handles go while the system still exists
   }
 
   // -- run_view ------------------------------------------------------------------
@@ -136,7 +139,11 @@ public:
     out.seed = seed_;
     if (start(tree)) {
       loop();
+      if (env_)
+        env_->stop();
       stop_tree();
+      if (env_)
+        env_->end();
       // What the engines gave up on (ignoring its kill), or a tree that did
       // not stop, ends now: the actor system cannot shut down before.
       for (auto& [id, r] : actors_)
@@ -183,13 +190,21 @@ private:
   // Runs every ready job: first in, first out, or (options::interleave) the
   // next one drawn from the run's seed, as another scheduler might pick it.
   void settle() {
-    if (!opts_.interleave) {
+    if (!opts_.interleave && !(env_ && env_->holding())) {
       sched_.run();
       return;
     }
+    // The jobs of held actors (a paused node) stay queued, in order.
     auto& jobs = sched_.jobs;
-    while (!jobs.empty()) {
-      auto i = static_cast<ptrdiff_t>(order_() % jobs.size());
+    for (;;) {
+      runnable_jobs_.clear();
+      for (size_t i = 0; i < jobs.size(); ++i)
+        if (!held(jobs[i]))
+          runnable_jobs_.push_back(i);
+      if (runnable_jobs_.empty())
+        return;
+      auto pick = opts_.interleave ? order_() % runnable_jobs_.size() : 0;
+      auto i = static_cast<ptrdiff_t>(runnable_jobs_[pick]);
       auto* job = jobs[i];
       jobs.erase(jobs.begin() + i);
       jobs.push_front(job);
@@ -197,9 +212,24 @@ private:
     }
   }
 
+  bool held(caf::resumable* job) const {
+    if (!env_ || !env_->holding())
+      return false;
+    auto* a = dynamic_cast<caf::abstract_actor*>(job);
+    return a != nullptr && env_->holds(*a);
+  }
+
+  caf::actor_system_config& configured() {
+    if (env_)
+      env_->configure(cfg_);
+    return cfg_;
+  }
+
   bool start(const tree_factory& tree) {
     runnable root;
     try {
+      if (env_)
+        env_->start(sys_);
       root = tree(sys_);
     } catch (const std::exception& e) {
       setup_ = make_error(errc::invalid_option, std::string{"simulation: the tree factory threw: "} + e.what());
@@ -309,7 +339,30 @@ private:
     return true;
   }
 
+  // A fault of the environment's nodes: drawn among its targets.
+  void apply_to_node(fault f) {
+    if (f.target.empty() && faults_.draws_targets() && env_) {
+      auto nodes = env_->targets(f.kind);
+      if (!nodes.empty())
+        f.target = nodes[faults_.target(nodes.size())];
+    }
+    applied_.push_back(f);
+    if (f.target.empty())
+      return;
+    note("fault " + std::string{to_string(f.kind)} + " -> " + f.target);
+    if (!env_) {
+      note(f.target + ": no environment hosts nodes: no effect");
+      return;
+    }
+    if (auto said = env_->apply(f); !said.empty())
+      note(said);
+  }
+
   void apply(fault f) {
+    if (is_node_fault(f.kind)) {
+      apply_to_node(std::move(f));
+      return;
+    }
     if (f.target.empty() && faults_.draws_targets()) { // drawn among the live targets, in DN order
       candidates_.clear();
       for (auto& [dn, d] : dns_)
@@ -356,6 +409,9 @@ private:
     checker_.end_of_step(now(), steps_);
     if (steps_ % 64 == 0)
       checker_.compare(snapshot(), now());
+    if (env_ && !checker_.broken())
+      if (auto v = env_->check())
+        checker_.fail(v->invariant, v->dn, std::move(v->what), now());
     for (auto& [name, check] : opts_.invariants) {
       if (checker_.broken())
         return;
@@ -387,10 +443,12 @@ private:
   std::unordered_map<uint64_t, actor_record> actors_; // by actor id
   std::map<std::string, dn_entry> dns_;               // every DN seen, in DN order
   std::vector<const std::string*> candidates_;         // apply()'s, kept for its capacity
+  std::vector<size_t> runnable_jobs_;                  // settle()'s, kept for its capacity
   std::map<std::string, fault_kind> armed_;           // start faults for the next incarnation
   std::shared_ptr<probe_handle> probe_;
   std::shared_ptr<supervise::detail::tree_shared> shared_;
   caf::actor engine_;
+  std::unique_ptr<environment> env_; // reset first in ~world()
   // Last: destroyed first, while everything its actors' cleanup calls still exists.
   sim_config cfg_;
   mutable caf::actor_system sys_;

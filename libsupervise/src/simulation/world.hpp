@@ -54,6 +54,11 @@ private:
   std::mt19937_64 targets_;
 };
 
+/// Whether `k` hits a node of options::environment (not a DN).
+inline bool is_node_fault(fault_kind k) {
+  return k == fault_kind::node_loss || k == fault_kind::partition || k == fault_kind::pause;
+}
+
 /// The exit reason a fault of kind `k` makes its target end with.
 caf::error exit_reason_of(fault_kind k);
 

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include <caf/actor_clock.hpp>
 #include <caf/fwd.hpp>
 
 namespace supervise::actors {
@@ -25,10 +26,13 @@ class lease_token {
 public:
   /// Made by the node agent: `deadline` is the lease's end on the steady
   /// clock, in ns since its epoch (shared by the children renewed together);
-  /// `ended` is set once this child is being stopped.
+  /// `ended` is set once this child is being stopped. `clock`: the clock of
+  /// a simulated node's actor system (it must outlive the token), or nullptr
+  /// for the steady clock.
   lease_token(uint64_t epoch, std::shared_ptr<const std::atomic<int64_t>> deadline,
-              std::shared_ptr<const std::atomic<bool>> ended)
-    : epoch_(epoch), deadline_(std::move(deadline)), ended_(std::move(ended)) {}
+              std::shared_ptr<const std::atomic<bool>> ended,
+              const caf::actor_clock* clock = nullptr)
+    : epoch_(epoch), deadline_(std::move(deadline)), ended_(std::move(ended)), clock_(clock) {}
 
   /// The incarnation's epoch: higher than every earlier incarnation's.
   uint64_t epoch() const noexcept { return epoch_; }
@@ -37,14 +41,19 @@ public:
   bool valid() const noexcept {
     if (ended_->load(std::memory_order_acquire))
       return false;
-    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto now = clock_ ? steady_ns(clock_->now()) : steady_ns(std::chrono::steady_clock::now());
     return now < deadline_->load(std::memory_order_acquire);
   }
 
 private:
+  static int64_t steady_ns(std::chrono::steady_clock::time_point t) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  }
+
   uint64_t epoch_;
   std::shared_ptr<const std::atomic<int64_t>> deadline_;
   std::shared_ptr<const std::atomic<bool>> ended_;
+  const caf::actor_clock* clock_;
 };
 
 /// The lease of the actor `self` when a node agent of this process started it
