@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "agent/lease_registry.hpp"
 #include "supervise/actors/remote_child.hpp"
 #include "supervise/actors/simulated_nodes.hpp"
 #include "supervise/context.hpp"
@@ -124,6 +125,69 @@ BOOST_AUTO_TEST_CASE(a_run_with_remote_children_replays_byte_for_byte) {
   auto again = sim::replay(tree, o, first.faults, first.seed);
   BOOST_TEST(first.log.size() > 20u);
   BOOST_TEST(first.log == again.log, boost::test_tools::per_element());
+}
+
+// A paused node runs nothing: its agent does not fence the child whose
+// lease lapsed (nor does the child end), until the pause is over; a cut-off
+// node that keeps running fences it once its own side closed the connection.
+BOOST_AUTO_TEST_CASE(a_paused_node_runs_nothing_until_it_resumes) {
+  auto tree = [](caf::actor_system&) {
+    return runnable::event_based([](caf::event_based_actor*, context& ctx) -> caf::behavior {
+      auto w = worker(0, on_node_lost::wait_for_lease);
+      w.quarantine = 1min; // the next incarnation goes elsewhere
+      run(ctx, "w1", remote_child(w));
+      signal(ctx, signal_type::healthy);
+      return {[](int x) { return x; }};
+    });
+  };
+  auto o = node_faults_only();
+  auto nodes = sim_nodes();
+  nodes.cut_for = 6s; // the fault lasts from 1s to 7s
+  o.environment = simulated_nodes(nodes);
+  // Leases of w1's children the agents still keep at t=5s: the new one on
+  // another node, and the old one only while its node does not run.
+  o.invariants = {{"old_child_gone_by_5s", [](const sim::run_view& v) -> std::string {
+                     if (v.now() < 5s || v.now() > 6s)
+                       return "";
+                     size_t n = 0;
+                     for (auto& l : supervise::actors::detail::all_leases())
+                       n += l.key == "root.w1" ? 1 : 0;
+                     return n > 1 ? std::to_string(n) + " leases of root.w1 kept" : "";
+                   }}};
+  auto paused = sim::replay(tree, o, *sim::decode("1s:pause:n1"), 1);
+  BOOST_REQUIRE(paused.broken);
+  BOOST_TEST(paused.broken->invariant == "old_child_gone_by_5s");
+  auto cut = sim::replay(tree, o, *sim::decode("1s:partition:n1"), 1);
+  BOOST_TEST(!cut.broken, (cut.broken ? sim::to_string(*cut.broken) : ""));
+}
+
+BOOST_AUTO_TEST_CASE(bad_node_options_are_refused_naming_the_field) {
+  struct row {
+    std::function<void(simulated_nodes_options&)> spoil;
+    std::string says;
+  };
+  const std::vector<row> rows{
+    {[](simulated_nodes_options& o) { o.nodes.clear(); }, "nodes is empty"},
+    {[](simulated_nodes_options& o) { o.nodes[1].address.name = "n1"; }, "\"n1\" is used twice"},
+    {[](simulated_nodes_options& o) { o.home = "n2"; }, "\"n2\" is used twice"},
+    {[](simulated_nodes_options& o) { o.nodes[0].address.name.clear(); }, "nodes[0].address.name is empty"},
+    {[](simulated_nodes_options& o) { o.cut_for = 0s; }, "cut_for must be > 0"},
+    {[](simulated_nodes_options& o) { o.down_for = -1s; }, "down_for must be > 0"},
+    {[](simulated_nodes_options& o) { o.connection_timeout = 0s; }, "connection_timeout must be > 0"},
+    {[](simulated_nodes_options& o) { o.nodes[2].connection_timeout = -1ms; },
+     "nodes[2].connection_timeout must be >= 0"},
+  };
+  for (auto& r : rows) {
+    auto o = sim_nodes();
+    r.spoil(o);
+    try {
+      simulated_nodes(o);
+      BOOST_ERROR("accepted: " << r.says);
+    } catch (const std::invalid_argument& e) {
+      BOOST_TEST(std::string{e.what()}.find(r.says) != std::string::npos, e.what());
+    }
+  }
+  BOOST_CHECK_NO_THROW(simulated_nodes(sim_nodes()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

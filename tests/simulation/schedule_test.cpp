@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused_naming_every_field) {
   sim::options o;
   o.seeds = 0;
   o.mean_gap = 0s;
-  o.mix = {{sim::fault_kind::fail, -1}};
+  o.mix = {{sim::fault_kind::fail, -1}, {sim::fault_kind::node_loss, 1}}; // no environment
   o.targets = {""};
   o.skip = {"no_such_invariant"};
   o.root_name = "a.b";
@@ -79,8 +79,8 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused_naming_every_field) {
   auto err = o.validate();
   BOOST_REQUIRE(err);
   auto text = render(err);
-  for (auto* field : {"seeds", "mean_gap", "mix[fail]", "targets[0]", "no_such_invariant",
-                      "root_name", "tree.stop_timeout"})
+  for (auto* field : {"seeds", "mean_gap", "mix[fail]", "mix[node_loss]", "targets[0]",
+                      "no_such_invariant", "root_name", "tree.stop_timeout"})
     BOOST_TEST(text.find(field) != std::string::npos, field << " in " << text);
   BOOST_CHECK_THROW(sim::simulate([](caf::actor_system&) { return sim_trees::leaf(); }, o),
                     std::invalid_argument);

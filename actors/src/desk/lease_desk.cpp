@@ -342,46 +342,47 @@ caf::behavior desk_behavior(Self* self, std::shared_ptr<node_table> table,
 
 namespace {
 
-// The desk of each system (by node id: a later system at the same address
-// is another) and how many stubs use it.
-struct desk_slot {
-  caf::actor desk;
-  size_t users = 0;
-};
-
 std::mutex slots_mtx;
 std::map<caf::node_id, desk_slot>& slots() {
   static std::map<caf::node_id, desk_slot> xs;
   return xs;
 }
 
+// The slot of `sys`: its simulated network's (a network is one run; the
+// systems of a simulation have no node id of their own), else by node id (a
+// later system at the same address is another).
+desk_slot& slot_of(caf::actor_system& sys, const std::shared_ptr<simulated_network>& net) {
+  return net ? net->desk : slots()[sys.node()];
+}
+
 } // namespace
 
-desk_use::desk_use(caf::actor_system& sys) : sys_(sys) {
+desk_use::desk_use(caf::actor_system& sys) : sys_(sys), net_(simulated_network::of(sys)) {
   std::lock_guard<std::mutex> guard{slots_mtx};
-  auto& slot = slots()[sys.node()];
-  if (!slot.desk)
-    // On CAF's I/O thread, as the agent (see spawn_agent): renewals wake
-    // no scheduler worker. Not hidden: the system's shutdown then waits
-    // until it has quit.
-    if (auto net = simulated_network::of(sys)) {
-      slot.desk = sys.spawn(desk_behavior<caf::event_based_actor>, node_table::of(sys), net);
-      net->place(slot.desk, net->home());
+  auto& slot = slot_of(sys, net_);
+  if (!slot.desk) {
+    if (net_) {
+      slot.desk = sys.spawn(desk_behavior<caf::event_based_actor>, node_table::of(sys), net_);
+      net_->place(slot.desk, net_->home());
     } else {
+      // On CAF's I/O thread, as the agent (see spawn_agent): renewals wake
+      // no scheduler worker. Not hidden: the system's shutdown then waits
+      // until it has quit.
       slot.desk = sys.middleman().spawn_broker(desk_behavior<caf::io::broker>, node_table::of(sys),
                                                nullptr);
     }
+  }
   ++slot.users;
   desk_ = slot.desk;
 }
 
 desk_use::~desk_use() {
   std::lock_guard<std::mutex> guard{slots_mtx};
-  auto i = slots().find(sys_.node());
-  if (i == slots().end() || --i->second.users > 0)
+  auto& slot = slot_of(sys_, net_);
+  if (--slot.users > 0)
     return;
-  caf::anon_send_exit(i->second.desk, caf::exit_reason::user_shutdown);
-  i->second.desk = nullptr; // node_table keeps what the next desk needs
+  caf::anon_send_exit(slot.desk, caf::exit_reason::user_shutdown);
+  slot.desk = nullptr; // node_table keeps what the next desk needs
 }
 
 } // namespace supervise::actors::detail

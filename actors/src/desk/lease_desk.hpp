@@ -10,10 +10,21 @@
 // lost from when a new incarnation may safely start elsewhere.
 #pragma once
 
+#include <cstddef>
+#include <memory>
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 namespace supervise::actors::detail {
+
+class simulated_network;
+
+/// The desk of one actor system and how many stubs use it.
+struct desk_slot {
+  caf::actor desk;
+  size_t users = 0;
+};
 
 /// One stub's use of its system's desk. The desk is spawned by the first use
 /// and quits when the last use ends: it must not outlive the system's
@@ -30,6 +41,7 @@ public:
 
 private:
   caf::actor_system& sys_;
+  std::shared_ptr<simulated_network> net_; // of a simulation, or nullptr
   caf::actor desk_;
 };
 

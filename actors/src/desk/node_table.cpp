@@ -5,9 +5,13 @@
 #include <caf/actor_system.hpp>
 #include <caf/node_id.hpp>
 
+#include "simulation/simulated_network.hpp"
+
 namespace supervise::actors::detail {
 
 std::shared_ptr<node_table> node_table::of(caf::actor_system& sys) {
+  if (auto net = simulated_network::of(sys)) // a simulation's systems have no node id of their own
+    return net->nodes();
   // By node id: a later actor system of this process is another node.
   static std::mutex mtx;
   static std::map<caf::node_id, std::shared_ptr<node_table>> tables;

@@ -32,6 +32,9 @@
 #include <caf/fwd.hpp>
 #include <caf/mailbox_element.hpp>
 
+#include "desk/lease_desk.hpp"
+#include "desk/node_table.hpp"
+
 namespace supervise::actors::detail {
 
 class simulated_network : public std::enable_shared_from_this<simulated_network> {
@@ -53,6 +56,12 @@ public:
 
   /// The node of unclaimed actors.
   const std::string& home() const noexcept { return home_node_; }
+
+  /// What the lease desk of this run knows of nodes (node_table::of() of
+  /// the system): one per run, so that no run sees another's quarantines.
+  const std::shared_ptr<node_table>& nodes() const noexcept { return nodes_; }
+  /// The lease desk of this run (desk_use), under desk_use's lock.
+  desk_slot desk;
 
   /// `who` (on `node`) is what a connect to `key` ("host:port") reaches.
   void publish(const std::string& node, const std::string& key, const caf::actor& who);
@@ -122,6 +131,7 @@ private:
 
   caf::actor_system& sys_;
   std::string home_node_;
+  std::shared_ptr<node_table> nodes_ = std::make_shared<node_table>();
   std::map<std::string, caf::actor> published_; // by "host:port"
   mutable std::recursive_mutex mtx_;
   std::unordered_map<caf::actor_id, std::string> home_;         // actor -> node

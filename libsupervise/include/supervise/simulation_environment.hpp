@@ -21,6 +21,8 @@
 
 namespace supervise::simulation {
 
+/// What a run hosts beside the tree: one instance per run, made by
+/// options::environment, called on the run's thread only.
 class environment {
 public:
   virtual ~environment() = default;

@@ -48,6 +48,7 @@ struct simulated_node {
 
 /// The nodes of a simulation and how their faults last.
 struct simulated_nodes_options {
+  /// The nodes: names unique, none named like `home`. At least one.
   std::vector<simulated_node> nodes;
   /// The node of the tree under test (and of its lease desk).
   std::string home = "home";
