@@ -31,5 +31,10 @@ inline caf::behavior cache_runnable(caf::event_based_actor* self, context& ctx) 
 inline caf::behavior root(caf::event_based_actor* self, context& ctx) {
   return db_runnable(self, ctx);
 }
+// A tree under test and an actor type its remote children start.
+inline runnable my_tree() { return runnable::event_based(root); }
+inline caf::behavior my_worker(caf::event_based_actor*) {
+  return {[](int x) { return x; }};
+}
 
 } // namespace readme
