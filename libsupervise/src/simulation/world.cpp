@@ -5,7 +5,6 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
-#include <caf/detail/test_actor_clock.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "duration_text.hpp"
@@ -13,6 +12,7 @@
 #include "event_runnable_actor.hpp"
 #include "incarnation.hpp"
 #include "simulation/probe_handle.hpp"
+#include "simulation/stepping.hpp"
 #include "simulation/substitute_bodies.hpp"
 #include "supervise/errc.hpp"
 #include "supervise/simulation_environment.hpp"
@@ -37,7 +37,8 @@ public:
     : opts_(opts), faults_(faults), seed_(seed), st_(st),
       checker_(opts.tree.backoff, opts.skip),
       env_(opts.environment ? opts.environment() : nullptr), sys_(configured()),
-      sched_(dynamic_cast<coordinator&>(sys_.scheduler())), t0_(sched_.clock().current_time) {}
+      sched_(dynamic_cast<coordinator&>(sys_.scheduler())),
+      stepping_(sched_, opts.interleave, seed_mix(seed ^ 0x0d), env_.get()) {}
 
   ~world() override {
     if (probe_)
@@ -47,7 +48,7 @@ public:
 
   // -- run_view ------------------------------------------------------------------
 
-  caf::timespan now() const override { return sched_.clock().current_time - t0_; }
+  caf::timespan now() const override { return stepping_.now(); }
   const std::vector<std::string>& log() const override { return log_; }
   std::vector<node_info> snapshot() const override {
     return supervise::snapshot(sys_, opts_.root_name);
@@ -187,37 +188,7 @@ private:
 
   bool stopping_over() const { return checker_.broken() || setup_; }
 
-  // Runs every ready job: first in, first out, or (options::interleave) the
-  // next one drawn from the run's seed, as another scheduler might pick it.
-  void settle() {
-    if (!opts_.interleave && !(env_ && env_->holding())) {
-      sched_.run();
-      return;
-    }
-    // The jobs of held actors (a paused node) stay queued, in order.
-    auto& jobs = sched_.jobs;
-    for (;;) {
-      runnable_jobs_.clear();
-      for (size_t i = 0; i < jobs.size(); ++i)
-        if (!held(jobs[i]))
-          runnable_jobs_.push_back(i);
-      if (runnable_jobs_.empty())
-        return;
-      auto pick = opts_.interleave ? order_() % runnable_jobs_.size() : 0;
-      auto i = static_cast<ptrdiff_t>(runnable_jobs_[pick]);
-      auto* job = jobs[i];
-      jobs.erase(jobs.begin() + i);
-      jobs.push_front(job);
-      sched_.try_run_once();
-    }
-  }
-
-  bool held(caf::resumable* job) const {
-    if (!env_ || !env_->holding())
-      return false;
-    auto* a = dynamic_cast<caf::abstract_actor*>(job);
-    return a != nullptr && env_->holds(*a);
-  }
+  void settle() { stepping_.settle(); }
 
   caf::actor_system_config& configured() {
     if (env_)
@@ -262,25 +233,11 @@ private:
     checker_.died(i->second.dn, id, now());
   }
 
-  std::optional<caf::timespan> next_timer() const {
-    if (!sched_.clock().has_pending_timeout())
-      return std::nullopt;
-    return sched_.clock().schedule().begin()->first - t0_;
-  }
-
-  // Moves the clock to `t` (firing what is due) or fires the first due timer.
-  void advance_to(caf::timespan t) {
-    if (t > now())
-      sched_.advance_time(t - now());
-    else
-      sched_.trigger_timeout();
-  }
-
   void loop() {
     caf::timespan last_fault{0};
     while (!stopping_over()) {
       auto fault_at = faults_.next_at();
-      auto timer_at = next_timer();
+      auto timer_at = stepping_.next_timer();
       if (!fault_at && (!timer_at || *timer_at > last_fault + opts_.tail))
         return; // quiet, or the tail is over
       if (shared_->finished) {
@@ -288,12 +245,11 @@ private:
         return;
       }
       if (fault_at && (!timer_at || *fault_at <= *timer_at)) {
-        if (*fault_at > now())
-          sched_.advance_time(*fault_at - now());
+        stepping_.move_to(*fault_at);
         last_fault = *fault_at;
         apply(faults_.take());
       } else {
-        advance_to(*timer_at);
+        stepping_.advance_to(*timer_at);
       }
       settle();
       after_step();
@@ -309,10 +265,10 @@ private:
     settle();
     after_step();
     for (size_t k = 0; !shared_->finished && k < 100000; ++k) {
-      auto timer_at = next_timer();
+      auto timer_at = stepping_.next_timer();
       if (!timer_at)
         break;
-      advance_to(*timer_at);
+      stepping_.advance_to(*timer_at);
       settle();
       after_step();
     }
@@ -437,13 +393,11 @@ private:
   size_t steps_ = 0;
   size_t events_ = 0;
   uint64_t engines_ = 0;
-  std::mt19937_64 order_{seed_mix(seed_ ^ 0x0d)}; // settle()'s draws
   caf::error setup_;
   checker checker_;
   std::unordered_map<uint64_t, actor_record> actors_; // by actor id
   std::map<std::string, dn_entry> dns_;               // every DN seen, in DN order
   std::vector<const std::string*> candidates_;         // apply()'s, kept for its capacity
-  std::vector<size_t> runnable_jobs_;                  // settle()'s, kept for its capacity
   std::map<std::string, fault_kind> armed_;           // start faults for the next incarnation
   std::shared_ptr<probe_handle> probe_;
   std::shared_ptr<supervise::detail::tree_shared> shared_;
@@ -453,7 +407,7 @@ private:
   sim_config cfg_;
   mutable caf::actor_system sys_;
   coordinator& sched_;
-  caf::detail::test_actor_clock::time_point t0_;
+  stepping stepping_;
 };
 
 } // namespace
