@@ -288,6 +288,12 @@ struct desk_state {
   // child may still run), the next placement of its key waits as well.
   int64_t release(uint64_t epoch, bool lost, bool fence) {
     auto now = self->clock().now();
+    for (auto w = waiting_places.begin(); w != waiting_places.end(); ++w)
+      if (w->second.req->epoch == epoch) { // released while waiting for its fence: never placed
+        w->second.rp.deliver(make_error(errc::no_node_available, "released before it was placed"));
+        waiting_places.erase(w);
+        break;
+      }
     auto i = node_of.find(epoch);
     if (i == node_of.end())
       return steady_ns(now);
