@@ -179,6 +179,9 @@ BOOST_AUTO_TEST_CASE(a_user_invariant_is_checked_after_every_step_and_shrunk_to_
   BOOST_TEST(report.text().find("shrunk to 1 fault:") != std::string::npos, report.text());
   BOOST_TEST(report.replay_schedule.find("SUPERVISE_SIM_SCHEDULE='0s:") != std::string::npos,
              report.replay_schedule);
+  // These options ignore the variables (from_environment = false): the lines say so.
+  BOOST_TEST(report.replay_seed.find("needs options::from_environment = true") != std::string::npos,
+             report.replay_seed);
 }
 
 BOOST_AUTO_TEST_CASE(shrinking_never_returns_a_schedule_that_passes) {

@@ -230,7 +230,9 @@ struct options {
   /// The command a replay line starts with; empty: this process's command
   /// line (/proc/self/cmdline). The replay lines prefix it with
   /// SUPERVISE_SIM_SEED=N (the run's seed), and for the shrunk schedule
-  /// also with SUPERVISE_SIM_SCHEDULE='...' (its encode()).
+  /// also with SUPERVISE_SIM_SCHEDULE='...' (its encode()); with
+  /// from_environment false they end in a shell comment saying the
+  /// variables need it.
   std::string command;
   /// Whether simulate() honours those two environment variables: with
   /// SUPERVISE_SIM_SEED it runs that one seed, with SUPERVISE_SIM_SCHEDULE

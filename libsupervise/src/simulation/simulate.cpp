@@ -206,7 +206,9 @@ report simulate(const tree_factory& tree, const options& opts) {
   }
   if (out.failure && !out.failure->setup && out.failure->broken->invariant != "deterministic") {
     auto& f = *out.failure;
-    auto command = command_of(opts);
+    // The variables work only where simulate() reads them: say so.
+    auto command = command_of(opts)
+                   + (opts.from_environment ? "" : "  # needs options::from_environment = true");
     out.replay_seed = "SUPERVISE_SIM_SEED=" + std::to_string(f.seed) + " " + command;
     detail::shrunk_run s{f.faults, f.broken};
     if (opts.shrink)
