@@ -98,10 +98,10 @@ BOOST_AUTO_TEST_CASE(failing_over_at_once_runs_two_incarnations_across_a_partiti
   BOOST_TEST_MESSAGE(report.text());
 }
 
-// Found by this simulator: a stub killed while its node was cut off (its
+// Reproduced with this simulator: a stub killed while its node was cut off (its
 // child still holding a valid lease there) restarted at once and placed the
 // next incarnation on another node. Its desk now holds that placement until
-// the old lease surely lapsed (or the agent applied the release).
+// the old lease surely lapsed.
 BOOST_AUTO_TEST_CASE(a_killed_stub_restarts_its_child_only_once_the_old_one_cannot_run) {
   auto handle = std::make_shared<remote_placement>();
   auto tree = [handle](caf::actor_system&) {
