@@ -25,6 +25,7 @@
 #include "supervise/child_info.hpp"
 #include "supervise/event.hpp"
 #include "supervise/log.hpp"
+#include "supervise/observer.hpp"
 #include "supervise/runnable.hpp"
 
 namespace supervise::detail {
@@ -63,6 +64,9 @@ struct incarnation_env {
   /// A simulation's view into the engine (engine/probe.hpp); null outside
   /// simulations. Hosted supervisors inherit it.
   std::shared_ptr<engine_probe> probe;
+  /// Every observer of the engine (observer.hpp): a hosted supervisor
+  /// reports to these besides its own. Null: none.
+  std::shared_ptr<const observer_list> observers;
 };
 
 struct incarnation;

@@ -81,5 +81,6 @@ private:
 void check(const spec& x, option_problems& out);
 void check(const backoff_options& x, option_problems& out, const std::string& prefix);
 void check(const tree_options& x, option_problems& out);
+void check_observers(const observer_list& xs, option_problems& out); // no null entries
 
 } // namespace supervise::detail

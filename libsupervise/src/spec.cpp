@@ -31,6 +31,13 @@ void check(const spec& x, option_problems& out) {
                    " (0: kill at once)");
   if (x.restart_intensity)
     out.positive("restart_intensity.period", x.restart_intensity->period);
+  check_observers(x.observers, out);
+}
+
+void check_observers(const observer_list& xs, option_problems& out) {
+  for (size_t i = 0; i < xs.size(); ++i)
+    out.require(xs[i] != nullptr, "observers[" + std::to_string(i) + "]", "null",
+                "must be an observer");
 }
 
 } // namespace detail

@@ -23,6 +23,7 @@ caf::error tree_options::validate() const {
 void detail::check(const tree_options& x, option_problems& out) {
   check(x.backoff, out, "backoff.");
   out.non_negative("stop_timeout", x.stop_timeout, " (0: kill at once)");
+  check_observers(x.observers, out);
 }
 
 tree::tree(caf::actor_system& sys, runnable root, tree_options opts)

@@ -22,6 +22,7 @@
 #include "supervise/metrics.hpp"
 #include "supervise/names.hpp"
 #include "supervise/node_state.hpp"
+#include "supervise/observer.hpp"
 #include "supervise/renamed_field.hpp"
 #include "supervise/runnable.hpp"
 #include "supervise/simulation.hpp"

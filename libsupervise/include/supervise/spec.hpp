@@ -23,6 +23,7 @@
 #include "supervise/event.hpp"
 #include "supervise/log.hpp"
 #include "supervise/node_state.hpp"
+#include "supervise/observer.hpp"
 #include "supervise/renamed_field.hpp"
 
 namespace supervise {
@@ -162,6 +163,11 @@ struct spec {
   /// Called on every state change of every node under this supervisor, on
   /// its actor's thread. Must not block. For tests and metrics.
   std::function<void(const std::string& dn, node_state)> on_state;
+
+  /// See every event and state change under this supervisor, nested
+  /// supervisors included (observer.hpp); a hosted supervisor also reports
+  /// to its host's observers. Null entries are refused by validate().
+  observer_list observers;
 
   /// None when valid; else one errc::invalid_option naming every bad field
   /// and its value, durations in human units ("spec: failure_decay = 0s:

@@ -23,6 +23,7 @@
 #include "supervise/event.hpp"
 #include "supervise/log.hpp"
 #include "supervise/node_state.hpp"
+#include "supervise/observer.hpp"
 #include "supervise/runnable.hpp"
 
 namespace supervise {
@@ -55,12 +56,16 @@ struct tree_options {
   /// failures and threshold are 0: tree nodes use per-node backoff). Null:
   /// failures and stop timeouts are logged at the node's DN.
   event_hook on_event;
+  /// See every event and state change of the whole tree, nested supervisors
+  /// included (observer.hpp); called besides on_event and on_state, which
+  /// they do not replace. Null entries are refused by validate().
+  observer_list observers;
 
   /// None when valid; else one errc::invalid_option naming every bad field
   /// and its value, durations in human units ("tree_options: backoff.initial
   /// = -3ms: must be >= 0 (0: restart at once); stop_timeout = -1s: must be
   /// >= 0"). Bad: what backoff_options::validate() rejects (fields named
-  /// backoff.*), stop_timeout < 0. tree's constructor calls it.
+  /// backoff.*), stop_timeout < 0, a null entry in observers. tree's constructor calls it.
   caf::error validate() const;
 };
 

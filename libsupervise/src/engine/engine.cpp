@@ -3,6 +3,7 @@
 // supervisor, a supervisor hosted as a runnable).
 #include "engine/engine.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <random>
 
@@ -152,7 +153,8 @@ engine_ptr make_engine(caf::event_based_actor* self, engine_options opts) {
   ep->opts = std::move(opts);
   ep->env = std::make_shared<const incarnation_env>(
     incarnation_env{caf::actor_cast<caf::weak_actor_ptr>(self->ctrl()), ep->opts.sink,
-                    ep->opts.hook, ep->opts.propagate_exceptions, ep->opts.probe});
+                    ep->opts.hook, ep->opts.propagate_exceptions, ep->opts.probe,
+                    ep->opts.observers});
   ep->names = name_table::of(self->system());
   return ep;
 }
@@ -207,6 +209,20 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
   return behavior;
 }
 
+// The observers an engine reports to: its host's, then its own not listed
+// there already (one observer attached at two levels is called once). Null
+// when there are none: each report then costs one null test.
+std::shared_ptr<const observer_list> merged(const std::shared_ptr<const observer_list>& inherited,
+                                            const observer_list& own) {
+  if (own.empty())
+    return inherited;
+  auto out = std::make_shared<observer_list>(inherited ? *inherited : observer_list{});
+  for (auto& x : own)
+    if (x && std::find(out->begin(), out->end(), x) == out->end())
+      out->push_back(x);
+  return out;
+}
+
 engine_options supervisor_options(const supervisor_shared& shared, const context* host) {
   engine_options opts;
   auto& sp = shared.sp;
@@ -224,6 +240,8 @@ engine_options supervisor_options(const supervisor_shared& shared, const context
     opts.hook = context_access::impl(*host).hook(); // the nearest ancestor's hook
   if (host)
     opts.probe = context_access::impl(*host).env->probe;
+  opts.observers = merged(host ? context_access::impl(*host).env->observers : nullptr,
+                          sp.observers);
   return opts;
 }
 
@@ -249,6 +267,7 @@ caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options
     if (topts.on_event)
       opts.hook = std::make_shared<const event_hook>(std::move(topts.on_event));
     opts.probe = extras.probe;
+    opts.observers = merged(nullptr, topts.observers);
     auto ep = make_engine(self, std::move(opts));
     ep->owner = std::make_unique<tree_owner>(std::move(shared));
     auto behavior = engine_behavior(ep);

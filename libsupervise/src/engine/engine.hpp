@@ -87,6 +87,7 @@ struct engine_options {
   std::shared_ptr<const log_sink> sink;
   std::shared_ptr<const event_hook> hook; // null: the default (logging) hook
   std::shared_ptr<engine_probe> probe;    // a simulation's (engine/probe.hpp); null: none
+  std::shared_ptr<const observer_list> observers; // the tree's and its own; null: none
 };
 
 // Who hears how a run ended, once, on the engine's thread or in its cleanup:

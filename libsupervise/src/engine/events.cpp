@@ -29,16 +29,41 @@ event_header header(const engine& e, const node* n) {
   return h;
 }
 
-void deliver(engine& e, const event& ev) {
-  if (e.opts.probe) {
-    e.opts.probe->observe(ev);
-    // Built for the probe only: the default hook does not log these.
-    if (!e.opts.hook
-        && (std::holds_alternative<child_started>(ev) || std::holds_alternative<child_stopped>(ev)
-            || std::holds_alternative<child_healthy>(ev)))
-      return;
+namespace {
+
+// Runs `f` (a hook or an observer) with the would-deadlock guard set; a
+// throw is logged, and the engine goes on.
+template <class F>
+void guarded(engine& e, const char* what, F&& f) {
+  in_hook = true;
+  try {
+    f();
+  } catch (const std::exception& x) {
+    logger{"supervisor", e.opts.sink}.error("{} threw: {}", what, x.what());
+  } catch (...) {
+    logger{"supervisor", e.opts.sink}.error("{} threw a non-standard exception", what);
   }
+  in_hook = false;
+}
+
+bool is_quiet_by_default(const event& ev) {
+  return std::visit([](const auto& x) { return core::quiet_by_default<std::decay_t<decltype(x)>>; },
+                    ev);
+}
+
+} // namespace
+
+void deliver(engine& e, const event& ev) {
+  if (e.opts.probe)
+    e.opts.probe->observe(ev);
+  if (e.opts.observers)
+    for (auto& o : *e.opts.observers)
+      guarded(e, "observer", [&] { o->on_event(ev); });
   if (!e.opts.hook) {
+    // Built for the probe or the observers only: the default hook does not
+    // log these.
+    if (is_quiet_by_default(ev))
+      return;
     // The default hook: one line at the supervisor's DN (a tree's root node
     // has none: its own DN).
     auto& h = header_of(ev);
@@ -46,15 +71,12 @@ void deliver(engine& e, const event& ev) {
     logger{std::string{dn}, e.opts.sink}.log(level_of(ev), message_of(ev));
     return;
   }
-  in_hook = true;
-  try {
-    (*e.opts.hook)(ev);
-  } catch (const std::exception& x) {
-    logger{"supervisor", e.opts.sink}.error("event hook threw: {}", x.what());
-  } catch (...) {
-    logger{"supervisor", e.opts.sink}.error("event hook threw a non-standard exception");
-  }
-  in_hook = false;
+  guarded(e, "event hook", [&] { (*e.opts.hook)(ev); });
+}
+
+void tell_observers(engine& e, const std::string& dn, node_state s) {
+  for (auto& o : *e.opts.observers)
+    guarded(e, "observer", [&] { o->on_state(dn, s); });
 }
 
 } // namespace core

@@ -53,6 +53,8 @@ void publish(engine& e, node& n, news what) {
       e.opts.on_state(n.dn, n.state);
     if (e.opts.probe)
       e.opts.probe->state(n.dn, n.state);
+    if (e.opts.observers)
+      tell_observers(e, n.dn, n.state);
   }
 }
 
