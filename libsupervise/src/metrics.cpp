@@ -1,5 +1,6 @@
 #include "supervise/metrics.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <memory>
 #include <type_traits>
@@ -35,6 +36,12 @@ failure_kind classify_failure(const caf::error& reason) noexcept {
   return failure_kind::error;
 }
 
+size_t restart_latency_bucket(std::chrono::nanoseconds d) noexcept {
+  auto seconds = std::chrono::duration<double>(std::max(d, std::chrono::nanoseconds{0})).count();
+  auto i = std::lower_bound(restart_latency_bounds.begin(), restart_latency_bounds.end(), seconds);
+  return static_cast<size_t>(i - restart_latency_bounds.begin());
+}
+
 uint64_t node_metrics::failures_total() const noexcept {
   uint64_t n = 0;
   for (auto x : failures)
@@ -62,6 +69,27 @@ void metrics::set_state(entry& x, node_state s, std::chrono::steady_clock::time_
   x.since = now;
 }
 
+void metrics::on_event(const event& ev) {
+  record(ev);
+}
+
+void metrics::on_state(const std::string& dn, node_state s) {
+  record(dn, s);
+}
+
+void metrics::observe_latency(std::string_view supervisor, std::chrono::nanoseconds d) {
+  auto i = latencies_.find(supervisor);
+  if (i == latencies_.end()) {
+    i = latencies_.emplace(std::string{supervisor}, restart_latency{}).first;
+    i->second.supervisor = std::string{supervisor};
+  }
+  auto& h = i->second;
+  d = std::max(d, std::chrono::nanoseconds{0});
+  h.buckets[restart_latency_bucket(d)]++;
+  h.sum += std::chrono::duration<double>(d).count();
+  h.count++;
+}
+
 void metrics::record(const std::string& dn, node_state s) {
   auto now = now_();
   std::lock_guard<std::mutex> guard{mtx_};
@@ -78,12 +106,22 @@ void metrics::record(const event& e) {
         auto& n = at(x.child);
         n.starts++;
         set_state(n, node_state::new_, now);
+        if (n.down) {
+          n.down = false;
+          observe_latency(x.supervisor, now - n.down_since);
+        }
       } else if constexpr (std::is_same_v<T, child_failed>) {
         auto& n = at(x.child);
         n.failures[static_cast<size_t>(classify_failure(x.reason))]++;
         set_state(n, node_state::dead, now);
+        if (!n.down) { // a second failure before a start keeps the first
+          n.down = true;
+          n.down_since = now;
+        }
       } else if constexpr (std::is_same_v<T, child_stopped>) {
-        set_state(at(x.child), x.state, now);
+        auto& n = at(x.child);
+        set_state(n, x.state, now);
+        n.down = false; // ended without a restart: not a latency
       }
       // backoff, resume and stop timeouts carry no per-DN counter
     },
@@ -109,6 +147,10 @@ supervise::event_hook metrics::event_hook(supervise::event_hook next) {
 metrics_snapshot metrics::snapshot() const {
   auto now = now_();
   std::lock_guard<std::mutex> guard{mtx_};
+  return snapshot_locked(now);
+}
+
+metrics_snapshot metrics::snapshot_locked(std::chrono::steady_clock::time_point now) const {
   metrics_snapshot out;
   out.reserve(nodes_.size());
   for (auto& [dn, x] : nodes_) {
@@ -126,9 +168,35 @@ metrics_snapshot metrics::snapshot() const {
   return out;
 }
 
+restart_latency_snapshot metrics::latencies_locked() const {
+  restart_latency_snapshot out;
+  out.reserve(latencies_.size());
+  for (auto& [dn, h] : latencies_)
+    out.push_back(h);
+  return out;
+}
+
+restart_latency_snapshot metrics::restart_latencies() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return latencies_locked();
+}
+
+std::string metrics::to_prometheus_text() const {
+  auto now = now_();
+  metrics_snapshot nodes;
+  restart_latency_snapshot latencies;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    nodes = snapshot_locked(now);
+    latencies = latencies_locked();
+  }
+  return to_prometheus(nodes) + to_prometheus(latencies);
+}
+
 void metrics::clear() {
   std::lock_guard<std::mutex> guard{mtx_};
   nodes_.clear();
+  latencies_.clear();
 }
 
 event_hook log_events(log_sink sink) {
@@ -196,6 +264,30 @@ std::string to_prometheus(const metrics_snapshot& s) {
     if (n.state_known)
       fmt::format_to(it, "supervise_state_seconds{{dn=\"{}\"}} {}\n", escape_label_value(n.dn),
                      std::chrono::duration<double>(n.time_in_state).count());
+  return out;
+}
+
+std::string to_prometheus(const restart_latency_snapshot& s) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  family(out, "supervise_restart_latency_seconds", "histogram",
+         "Seconds from a child's failure to its next start, per supervisor.");
+  for (auto& h : s) {
+    auto sup = escape_label_value(h.supervisor);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < restart_latency_bucket_count; ++i) {
+      cumulative += h.buckets[i];
+      auto le = i < restart_latency_bounds.size() ? fmt::format("{}", restart_latency_bounds[i])
+                                                  : std::string{"+Inf"};
+      fmt::format_to(it,
+                     "supervise_restart_latency_seconds_bucket{{supervisor=\"{}\",le=\"{}\"}} {}\n",
+                     sup, le, cumulative);
+    }
+    fmt::format_to(it, "supervise_restart_latency_seconds_sum{{supervisor=\"{}\"}} {}\n", sup,
+                   h.sum);
+    fmt::format_to(it, "supervise_restart_latency_seconds_count{{supervisor=\"{}\"}} {}\n", sup,
+                   h.count);
+  }
   return out;
 }
 

@@ -1,9 +1,11 @@
 // Metrics: counters fed by hand (exact Prometheus text with a fake clock),
-// then by a real tree and a hosted supervisor on the manual clock. The suite
-// is named metrics, so the class is spelled supervise::metrics here.
+// then by a real tree and a hosted supervisor on the manual clock, through
+// hooks and as the tree's one observer. The suite is named metrics, so the
+// class is spelled supervise::metrics here.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 
 #include "supervise/errc.hpp"
@@ -204,6 +206,56 @@ BOOST_FIXTURE_TEST_CASE(fed_by_a_tree_and_a_hosted_supervisor, manual_fixture) {
   stop(t);
   BOOST_CHECK(t.stopped());
   BOOST_CHECK(m.snapshot().size() >= 4u);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_observer_on_the_tree_sees_a_nested_supervisor, manual_fixture) {
+  // Observers only: no on_state or on_event anywhere, yet the hosted
+  // supervisor's child is counted, its states known, its restart timed.
+  auto m = std::make_shared<supervise::metrics>([this] { return sched.clock().now(); });
+  spec sp;
+  sp.sink = [](log_level, std::string_view, std::string_view) {};
+  supervisor svc{sys, "svc", sp};
+  svc.add("worker", rc(rec, true));
+  auto opts = options();
+  opts.on_state = nullptr;
+  opts.observers = {m};
+  tree t{sys,
+         [&](caf::event_based_actor*, context& ctx) -> caf::behavior {
+           run(ctx, "a", rc(rec, true));
+           run(ctx, "svc", svc.as_runnable());
+           signal(ctx, signal_type::healthy);
+           return {[](ping_atom) {}};
+         },
+         opts};
+  settle();
+  send("root.svc.worker", fail_atom::value); // restarted at once by its supervisor
+  send("root.a", fail_atom::value);
+  advance(500ms); // the tree's backoff
+  auto snap = m->snapshot();
+  auto* w = find(snap, "root.svc.worker");
+  BOOST_REQUIRE(w != nullptr);
+  BOOST_CHECK_EQUAL(w->starts, 2u);
+  BOOST_CHECK_EQUAL(w->failures_of(failure_kind::error), 1u);
+  BOOST_CHECK(w->state_known);
+  BOOST_CHECK(w->state == node_state::healthy); // a state change, seen by on_state
+  auto* a = find(snap, "root.a");
+  BOOST_REQUIRE(a != nullptr);
+  BOOST_CHECK_EQUAL(a->starts, 2u);
+  BOOST_CHECK(a->state == node_state::healthy);
+  auto lat = m->restart_latencies();
+  BOOST_REQUIRE_EQUAL(lat.size(), 2u);
+  BOOST_CHECK_EQUAL(lat[0].supervisor, "root"); // root.a, after its 500 ms backoff
+  BOOST_CHECK_EQUAL(lat[0].count, 1u);
+  BOOST_CHECK_EQUAL(lat[0].sum, 0.5);
+  BOOST_CHECK_EQUAL(lat[0].buckets[restart_latency_bucket(500ms)], 1u);
+  BOOST_CHECK_EQUAL(lat[1].supervisor, "root.svc"); // the worker, at once
+  BOOST_CHECK_EQUAL(lat[1].count, 1u);
+  BOOST_CHECK_EQUAL(lat[1].buckets[0], 1u);
+  stop(t);
+  BOOST_CHECK(t.stopped());
+  auto after = m->snapshot();
+  BOOST_REQUIRE(find(after, "root.svc.worker") != nullptr);
+  BOOST_CHECK(find(after, "root.svc.worker")->state == node_state::canceled);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
