@@ -16,7 +16,7 @@
 #include <caf/make_message.hpp>
 
 /// The ready-made runnables (library supervise::actors): command,
-/// published_server, remote_connection, periodic.
+/// published_server, remote_connection, periodic, metrics_endpoint.
 namespace supervise::actors {
 
 /// The category atom of every supervise::actors error (≤ 10 chars).
@@ -31,7 +31,8 @@ enum class actors_errc : uint8_t {
   killed_by_signal,
   /// command: posix_spawn (or pipe creation) failed; the text has errno's text.
   spawn_failed,
-  /// published_server: the TCP port could not be bound; text "addr:port: why".
+  /// published_server, metrics_endpoint: the TCP port could not be bound;
+  /// text "addr:port: why".
   bind_failed,
   /// remote_connection: remote_actor failed; text "host:port: why".
   connect_failed,
