@@ -14,11 +14,23 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
+#include "supervise/names.hpp"
 #include "supervise/node_state.hpp"
 
 namespace supervise::detail {
+
+/// What snapshot() asks an engine: (snapshot_atom, root_dn) ->
+/// std::vector<node_info>, its nodes at or below root_dn. Local only.
+using snapshot_atom = caf::atom_constant<caf::atom("sv_snap")>;
+
+/// The depth of a supervisor's top node in an engine's answer when the
+/// table does not list it: only its accounting counts (merged into its
+/// host's row); without a host row it is dropped.
+constexpr int unlisted_top = -1;
 
 class name_table {
 public:
@@ -60,6 +72,24 @@ public:
   std::unordered_map<std::string, std::function<std::string()>> locations;
   std::unordered_map<std::string, std::vector<caf::actor>> watchers; // guarded by mtx
 
+  /// An engine whose top node is a DN (a tree's root, a supervisor): what
+  /// snapshot() asks for the nodes it owns.
+  struct engine_entry {
+    const void* owner = nullptr; // the engine
+    caf::actor actor;            // its actor: takes (snapshot_atom, root_dn)
+    /// Describes the engine in place: only on its own thread, or on a test
+    /// coordinator between runs. Null once the engine is gone.
+    std::function<std::vector<node_info>(const std::string& root_dn)> describe;
+  };
+  /// Engines by the DN of their top node, in the order they were listed: a
+  /// supervisor hosted by a tree's root has the root's DN, after the tree.
+  std::unordered_map<std::string, std::vector<engine_entry>> engines; // guarded by mtx
+
+  /// Lists `x` as the engine at `top_dn`.
+  void add_engine(const std::string& top_dn, engine_entry x);
+  /// Unlists the engine at `top_dn` if it is still `owner`'s.
+  void remove_engine(const std::string& top_dn, const void* owner);
+
   /// Sends (name_changed_atom, dn, actor) to the watchers of dn; mtx held.
   void notify_locked(const std::string& dn, const caf::actor& actor);
 
@@ -74,3 +104,6 @@ private:
 };
 
 } // namespace supervise::detail
+
+// A local reply only: never serialized.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<supervise::node_info>)

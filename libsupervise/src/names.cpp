@@ -43,9 +43,11 @@ public:
     // table; outside the lock, as releasing a handle may destroy an actor.
     decltype(table->rows) rows;
     decltype(table->watchers) watchers;
+    decltype(table->engines) engines;
     std::lock_guard<std::mutex> guard{table->mtx};
     rows.swap(table->rows);
     watchers.swap(table->watchers);
+    engines.swap(table->engines);
   }
 
   // Anyone can find it in the registry; it takes no messages, and a request
@@ -135,6 +137,27 @@ void name_table::down(const std::string& dn, const void* owner) {
   notify_locked(dn, nullptr);
 }
 
+void name_table::add_engine(const std::string& top_dn, engine_entry x) {
+  std::lock_guard<std::mutex> guard{mtx};
+  engines[top_dn].push_back(std::move(x));
+}
+
+void name_table::remove_engine(const std::string& top_dn, const void* owner) {
+  engine_entry gone; // released outside the lock: it holds an actor
+  std::lock_guard<std::mutex> guard{mtx};
+  auto i = engines.find(top_dn);
+  if (i == engines.end())
+    return;
+  auto& v = i->second;
+  auto x = std::find_if(v.begin(), v.end(), [&](const engine_entry& y) { return y.owner == owner; });
+  if (x == v.end())
+    return;
+  gone = std::move(*x);
+  v.erase(x);
+  if (v.empty())
+    engines.erase(i);
+}
+
 void name_table::reserve(size_t n) {
   std::lock_guard<std::mutex> guard{mtx};
   rows.reserve(rows.size() + n);
@@ -188,81 +211,6 @@ void unwatch_name(caf::actor_system& sys, const std::string& dn, const caf::acto
 
 namespace {
 
-// A location's text now (set_location's function; a throw shows as "?").
-std::string location_text(const std::function<std::string()>& f) noexcept {
-  try {
-    return f();
-  } catch (...) {
-    return "?";
-  }
-}
-
-} // namespace
-
-std::vector<node_info> snapshot(caf::actor_system& sys, const std::string& root_dn) {
-  struct item {
-    std::string dn;
-    detail::name_table::row row;
-    std::function<std::string()> location;
-  };
-  std::vector<item> items;
-  {
-    auto t = detail::name_table::of(sys);
-    std::lock_guard<std::mutex> guard{t->mtx};
-    auto prefix = root_dn + ".";
-    for (auto& [dn, row] : t->rows)
-      if (dn == root_dn || dn.compare(0, prefix.size(), prefix) == 0) {
-        auto l = t->locations.find(dn);
-        items.push_back({dn, row, l == t->locations.end() ? nullptr : l->second});
-      }
-  }
-  // Depth-first, siblings in start (registration) order: sort by the path of
-  // sequence numbers from the root down.
-  std::map<std::string, uint64_t> seq_of;
-  for (auto& x : items)
-    seq_of[x.dn] = x.row.seq;
-  auto path = [&](const std::string& dn) {
-    std::vector<uint64_t> out;
-    for (size_t pos = 0;;) {
-      auto dot = dn.find('.', pos);
-      auto prefix = dn.substr(0, dot);
-      if (prefix.size() >= root_dn.size()) {
-        auto i = seq_of.find(prefix);
-        out.push_back(i == seq_of.end() ? 0 : i->second);
-      }
-      if (dot == std::string::npos)
-        break;
-      pos = dot + 1;
-    }
-    return out;
-  };
-  std::vector<std::pair<std::vector<uint64_t>, size_t>> keys;
-  for (size_t i = 0; i < items.size(); ++i)
-    keys.emplace_back(path(items[i].dn), i);
-  std::sort(keys.begin(), keys.end());
-  auto now = sys.clock().now();
-  auto root_depth = std::count(root_dn.begin(), root_dn.end(), '.');
-  std::vector<node_info> out;
-  for (auto& [key, index] : keys) {
-    auto& x = items[index];
-    node_info n;
-    n.dn = x.dn;
-    n.depth = static_cast<int>(std::count(x.dn.begin(), x.dn.end(), '.') - root_depth);
-    n.state = x.row.state;
-    n.restarts = x.row.restarts;
-    if (x.row.actor) {
-      n.uptime = now - x.row.since;
-      n.actor = x.row.actor.id();
-    }
-    if (x.location)
-      n.location = location_text(x.location);
-    out.push_back(std::move(n));
-  }
-  return out;
-}
-
-namespace {
-
 std::string last_name(const std::string& dn) {
   auto dot = dn.rfind('.');
   return dot == std::string::npos ? dn : dn.substr(dot + 1);
@@ -271,15 +219,30 @@ std::string last_name(const std::string& dn) {
 } // namespace
 
 std::string render_text(const std::vector<node_info>& nodes) {
+  auto seconds = [](std::chrono::nanoseconds d) {
+    return fmt::format("{:.1f}s", std::chrono::duration<double>(d).count());
+  };
   std::string out;
   for (auto& n : nodes) {
     auto name = std::string(static_cast<size_t>(n.depth) * 2, ' ') + last_name(n.dn);
-    auto up = n.actor ? fmt::format("{:.1f}s", std::chrono::duration<double>(n.uptime).count())
-                      : std::string{"-"};
+    auto up = n.actor ? seconds(n.uptime) : std::string{"-"};
     auto actor = n.actor ? fmt::format("#{}", n.actor) : std::string{"-"};
-    out += fmt::format("{:<24} {:<8}  restarts={:<4} up={:<8} actor={}{}\n", name,
-                       to_string(n.state), n.restarts, up, actor,
-                       n.location.empty() ? std::string{} : "  at " + n.location);
+    auto line = fmt::format("{:<24} {:<8}  restarts={:<4} up={:<8} actor={}", name,
+                            to_string(n.state), n.restarts, up, actor);
+    if (n.restart_in)
+      line += "  restart in " + seconds(*n.restart_in);
+    if (auto& a = n.accounting) {
+      line += fmt::format("  failures={:.2f}/{:g}{}", a->failures, a->threshold,
+                          a->paused ? " (paused)" : "");
+      if (a->max_restarts)
+        line += fmt::format("  intensity={}/{} in {}", a->restarts_in_period, *a->max_restarts,
+                            seconds(a->period));
+    }
+    if (!n.location.empty())
+      line += "  at " + n.location;
+    if (!n.last_exit.empty())
+      line += "  last exit: " + n.last_exit;
+    out += line + "\n";
   }
   return out;
 }

@@ -30,11 +30,25 @@ BOOST_AUTO_TEST_CASE(otp_enums) {
   BOOST_CHECK_EQUAL(fmt::format("{:>12}", child_type::supervisor), "  supervisor");
 }
 
+// A snapshot line with the fields the formatter shows set.
+node_info line_of(std::string dn, int depth, node_state state, uint64_t restarts,
+                  std::chrono::nanoseconds uptime, caf::actor_id actor, std::string location) {
+  node_info x;
+  x.dn = std::move(dn);
+  x.depth = depth;
+  x.state = state;
+  x.restarts = restarts;
+  x.uptime = uptime;
+  x.actor = actor;
+  x.location = std::move(location);
+  return x;
+}
+
 BOOST_AUTO_TEST_CASE(snapshot_and_children) {
-  node_info root{"root", 0, node_state::healthy, 0, std::chrono::seconds(3), 7, ""};
-  node_info db{"root.db", 1, node_state::dead, 2, {}, 0, ""};
+  auto root = line_of("root", 0, node_state::healthy, 0, std::chrono::seconds(3), 7, "");
+  auto db = line_of("root.db", 1, node_state::dead, 2, {}, 0, "");
   BOOST_CHECK_EQUAL(fmt::format("{}", db), "root.db DEAD restarts=2 actor=-");
-  node_info cache{"root.cache", 1, node_state::healthy, 0, {}, 9, "n2 epoch 17"};
+  auto cache = line_of("root.cache", 1, node_state::healthy, 0, {}, 9, "n2 epoch 17");
   BOOST_CHECK_EQUAL(fmt::format("{}", cache), "root.cache HEALTHY restarts=0 actor=#9 at n2 epoch 17");
   BOOST_CHECK_EQUAL(fmt::format("{}", std::vector<node_info>{root, db}),
                     render_text({root, db}));

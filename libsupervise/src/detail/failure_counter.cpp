@@ -18,4 +18,11 @@ double failure_counter::add(time_point now, std::chrono::nanoseconds half_life) 
   return failures_;
 }
 
+double failure_counter::value_at(time_point now, std::chrono::nanoseconds half_life) const {
+  if (!seen_ || failures_ == 0 || now <= last_)
+    return failures_;
+  auto elapsed = std::chrono::duration<double>(now - last_).count();
+  return failures_ * std::exp2(-elapsed / std::chrono::duration<double>(half_life).count());
+}
+
 } // namespace supervise::detail

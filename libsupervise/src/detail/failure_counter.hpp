@@ -23,6 +23,9 @@ public:
   /// The count as of the last failure (no decay applied since).
   double value() const noexcept { return failures_; }
 
+  /// The count decayed to `now` (what a snapshot shows); changes nothing.
+  double value_at(time_point now, std::chrono::nanoseconds half_life) const;
+
   /// After a backoff pause: count 0, last-failure time kept.
   void reset() noexcept { failures_ = 0; }
 

@@ -35,6 +35,16 @@ public:
   }
 
   size_t max_restarts() const noexcept { return ring_.size() - 1; }
+
+  /// Restarts recorded within the window ending at `now` (what a snapshot
+  /// shows); O(max_restarts), changes nothing.
+  size_t in_window(time_point now) const {
+    size_t n = 0;
+    for (size_t i = 0; i < count_; ++i)
+      if (now - ring_[i] <= period_)
+        ++n;
+    return n;
+  }
   std::chrono::nanoseconds period() const noexcept { return period_; }
 
 private:

@@ -40,6 +40,7 @@ public:
                                      .count());
     n.run = run_state::waiting;
     auto timer = n.tree.get().timer = e.next_timer++;
+    e.histories[n.id].restart_at = now(e) + delay;
     e.self->delayed_send(e.self, delay, start_atom::value, n.id, timer);
   }
 

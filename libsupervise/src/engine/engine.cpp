@@ -135,6 +135,7 @@ caf::behavior engine_behavior(const engine_ptr& ep) {
       ep->pump_pending = false;
       pump_starts(*ep);
     },
+    [ep](snapshot_atom, const std::string& root_dn) { return describe(*ep, root_dn); },
     [ep](tree_pump_atom) {
       ep->tree_pump_pending = false;
       pump_tree_starts(*ep);
@@ -175,6 +176,7 @@ caf::behavior supervisor_behavior(caf::event_based_actor* self, std::string dn,
     ep->counters.intensity.emplace(limit->max_restarts, limit->period);
   auto* top = make_node(*ep, nullptr, std::move(dn), {});
   top->state = node_state::healthy; // runs as long as the engine does
+  list_engine(*ep);
   if (!host) // hosted: the parent already names this DN
     ep->names->started(top->dn, top, caf::actor{self}, 0, self->clock().now());
   std::vector<service_entry*> initial;
@@ -272,6 +274,7 @@ caf::actor spawn_tree_engine(caf::actor_system& sys, runnable root, tree_options
     ep->owner = std::make_unique<tree_owner>(std::move(shared));
     auto behavior = engine_behavior(ep);
     auto* top = make_node(*ep, nullptr, extras.root_name, std::move(root));
+    list_engine(*ep);
     start(*ep, *top);
     return behavior;
   },

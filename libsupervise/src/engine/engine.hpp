@@ -166,6 +166,16 @@ struct engine : std::enable_shared_from_this<engine> {
   std::vector<straggler> spare_stragglers; // on_exit's buffer
   // The actor clock's now while an exit is handled (read once, not thrice).
   std::optional<caf::actor_clock::time_point> exit_now;
+  // What a snapshot shows besides a node's state (snapshot.cpp), kept only
+  // for nodes that exited at least once and erased with the node: how the
+  // last incarnation ended, and when a tree node waiting out its backoff
+  // starts again.
+  struct history {
+    caf::error last_exit;
+    caf::actor_clock::time_point restart_at{};
+  };
+  std::unordered_map<uint64_t, history> histories;
+  caf::actor_clock::time_point pause_ends{}; // of the supervisor's current pause
 
   bool is_supervisor() const noexcept { return reg != nullptr; }
   double threshold() const noexcept {
@@ -243,6 +253,14 @@ void begin_stop(engine& e, caf::error reason);
 void on_stop_timeout(engine& e);
 void on_child_stop_timeout(engine& e, uint64_t id, uint64_t number);
 void on_kill_grace_over(engine& e, uint64_t id, uint64_t number);
+
+// -- snapshot.cpp: what the engine shows of itself ------------------------------
+
+// Its nodes at or below `root_dn`, depth-first in start order (names.hpp's
+// node_info); the top node of a supervisor carries its accounting.
+std::vector<node_info> describe(engine& e, const std::string& root_dn);
+// Lists the engine where snapshot() finds it, until its actor ends.
+void list_engine(engine& e);
 
 // -- requests.cpp: from runnables and from supervisor handles ------------------
 

@@ -8,10 +8,13 @@ namespace supervise::detail {
 namespace {
 
 thread_local bool in_hook = false; // this thread runs an event hook now
+thread_local const caf::abstract_actor* hook_engine = nullptr; // whose hook
 
 } // namespace
 
 bool inside_hook() noexcept { return in_hook; }
+
+const caf::abstract_actor* engine_in_hook() noexcept { return hook_engine; }
 
 namespace core {
 
@@ -36,6 +39,7 @@ namespace {
 template <class F>
 void guarded(engine& e, const char* what, F&& f) {
   in_hook = true;
+  hook_engine = e.self;
   try {
     f();
   } catch (const std::exception& x) {
@@ -44,6 +48,7 @@ void guarded(engine& e, const char* what, F&& f) {
     logger{"supervisor", e.opts.sink}.error("{} threw a non-standard exception", what);
   }
   in_hook = false;
+  hook_engine = nullptr;
 }
 
 bool is_quiet_by_default(const event& ev) {

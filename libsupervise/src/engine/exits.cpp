@@ -280,6 +280,7 @@ void on_exit(engine& e, caf::down_msg& msg) {
   n.exit_unlisted = true;
   if (e.starting == n.id)
     e.starting = 0;
+  e.histories[n.id].last_exit = msg.reason; // what a snapshot shows of it
   child_exited(e, n, std::move(msg.reason), done, up);
   publish(e, n, news::exit);
   if (e.stopping)

@@ -86,6 +86,7 @@ void drop_children(engine& e, node& n) {
     drop_children(e, *c);
     e.names->erase(c->dn, c.get());
     e.by_id.erase(c->id);
+    e.histories.erase(c->id);
   }
   if (auto* t = n.tree.ptr()) // frees them (clear() would keep the room)
     t->children = decltype(t->children){};
@@ -288,6 +289,7 @@ void forget_service(engine& e, node& n) {
   drop_children(e, n);
   e.names->erase(n.dn, &n);
   e.by_id.erase(n.id);
+  e.histories.erase(n.id);
   e.group_restart.erase(std::remove(e.group_restart.begin(), e.group_restart.end(), &n),
                         e.group_restart.end());
   {

@@ -71,7 +71,12 @@ caf::actor spawn_supervisor_engine(caf::actor_system& sys,
 caf::behavior host_supervisor(caf::event_based_actor* self, context& ctx,
                               std::shared_ptr<supervisor_shared> shared);
 
-/// True on a thread that is running an event hook (blocking calls refuse).
+/// True on a thread that is running an event hook or an observer (blocking
+/// calls refuse).
 bool inside_hook() noexcept;
+
+/// The actor of the engine whose hook or observer this thread runs now;
+/// null outside hooks.
+const caf::abstract_actor* engine_in_hook() noexcept;
 
 } // namespace supervise::detail

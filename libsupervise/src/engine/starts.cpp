@@ -19,6 +19,7 @@ void begin_pause(engine& e) {
   std::uniform_real_distribution<double> uniform{0.0, 1.0};
   auto delay = pause_length(sp.failure_backoff, sp.backoff_jitter, uniform(e.rng));
   e.self->delayed_send(e.self, delay, resume_atom::value, ++e.resume_token);
+  e.pause_ends = now(e) + delay;
   emit<backoff_entered>(e, nullptr, [&](backoff_entered& ev) { ev.delay = delay; });
 }
 
