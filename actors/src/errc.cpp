@@ -17,6 +17,7 @@ const char* to_string(actors_errc x) noexcept {
     case actors_errc::served_actor_down: return "served_actor_down";
     case actors_errc::tls_files: return "tls_files";
     case actors_errc::refused: return "refused";
+    case actors_errc::inspector_dropped: return "inspector_dropped";
   }
   return "unknown";
 }

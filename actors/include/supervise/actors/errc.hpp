@@ -48,6 +48,9 @@ enum class actors_errc : uint8_t {
   /// node_agent: a start it does not allow (a type not on its allow-list, a
   /// blocking actor, a spawn CAF refused); the text names the type and why.
   refused,
+  /// inspection endpoint: this follower was dropped (it stopped asking for
+  /// longer than the stall timeout); the text says for how long.
+  inspector_dropped,
 };
 
 /// Human-readable name of `x`, e.g. "exited".
