@@ -62,7 +62,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // The buckets of a histogram as {index: count} for the non-empty ones.
-std::vector<std::pair<size_t, uint64_t>> filled(const supervise::restart_latency& h) {
+std::vector<std::pair<size_t, uint64_t>> nonempty_buckets(const supervise::restart_latency& h) {
   std::vector<std::pair<size_t, uint64_t>> out;
   for (size_t i = 0; i < h.buckets.size(); ++i)
     if (h.buckets[i] != 0)
@@ -103,15 +103,15 @@ BOOST_AUTO_TEST_CASE(latencies_land_in_exact_buckets_per_supervisor) {
   auto lat = f.m.restart_latencies();
   BOOST_REQUIRE_EQUAL(lat.size(), 3u);
   BOOST_CHECK_EQUAL(lat[0].supervisor, "");
-  BOOST_CHECK(filled(lat[0]) == (filled_buckets{{11, 1}})); // le 5
+  BOOST_CHECK(nonempty_buckets(lat[0]) == (filled_buckets{{11, 1}})); // le 5
   BOOST_CHECK_EQUAL(lat[0].count, 1u);
   BOOST_CHECK_EQUAL(lat[0].sum, 2.0);
   BOOST_CHECK_EQUAL(lat[1].supervisor, "root");
-  BOOST_CHECK(filled(lat[1]) == (filled_buckets{{0, 1}, {9, 2}, {15, 1}}));
+  BOOST_CHECK(nonempty_buckets(lat[1]) == (filled_buckets{{0, 1}, {9, 2}, {15, 1}}));
   BOOST_CHECK_EQUAL(lat[1].count, 4u);
   BOOST_CHECK_CLOSE(lat[1].sum, 90.75001, 1e-9);
   BOOST_CHECK_EQUAL(lat[2].supervisor, "root.svc");
-  BOOST_CHECK(filled(lat[2]) == (filled_buckets{{0, 1}}));
+  BOOST_CHECK(nonempty_buckets(lat[2]) == (filled_buckets{{0, 1}}));
   BOOST_CHECK_EQUAL(lat[2].count, 1u);
   BOOST_CHECK_EQUAL(lat[2].sum, 0.0);
 }
@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(what_starts_keeps_and_drops_a_measurement) {
   auto lat = f.m.restart_latencies();
   BOOST_REQUIRE_EQUAL(lat.size(), 1u);
   BOOST_CHECK_EQUAL(lat[0].sum, 2.0);
-  BOOST_CHECK(filled(lat[0]) == (filled_buckets{{11, 1}}));
+  BOOST_CHECK(nonempty_buckets(lat[0]) == (filled_buckets{{11, 1}}));
   // A start without a failure before it measures nothing.
   f.now += 5s;
   f.start("root", "root.a");
