@@ -1,0 +1,47 @@
+// live_mode.cpp — the live view's wiring: a reconnecting follower per
+// endpoint feeding the model, the screen drawing it.
+#include <cstdio>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+#include "connection_gate.hpp"
+#include "live_model.hpp"
+#include "live_screen.hpp"
+#include "top_modes.hpp"
+#include "tree_rows.hpp"
+
+namespace supervise::top {
+
+int run_live(caf::actor_system& sys, const top_options& opts) {
+  auto addresses = addresses_of(opts);
+  auto model = std::make_shared<live_model>(addresses);
+  auto gate = std::make_shared<connection_gate>(addresses.size(), model);
+  std::vector<caf::actor> followers;
+  follower_options fo;
+  fo.interval = opts.interval;
+  fo.reconnect = true; // an endpoint that restarts is shown again
+  for (size_t i = 0; i < opts.endpoints.size(); ++i) {
+    fo.address = opts.endpoints[i];
+    fo.tls = opts.tls();
+    fo.index = i;
+    followers.push_back(spawn_endpoint_follower(sys, fo, gate));
+  }
+  auto stop = [&] {
+    for (auto& f : followers)
+      caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
+  };
+  auto failed = gate->wait(2 * fo.request_timeout + std::chrono::seconds(1), addresses);
+  if (!failed.empty()) {
+    for (auto& why : failed)
+      std::fprintf(stderr, "supervise-top: %s\n", why.c_str());
+    stop();
+    return 1;
+  }
+  live_screen screen{*model, dn_filter{opts.filter}, short_duration(opts.interval)};
+  screen.run();
+  stop();
+  return 0;
+}
+
+} // namespace supervise::top
