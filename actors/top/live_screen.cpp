@@ -237,14 +237,16 @@ void live_screen::draw_tree(const std::vector<tree_row>& rows, int top, int heig
       case tree_row::kind::note:
         put(y, 0, r.text, A_DIM);
         break;
-      case tree_row::kind::node:
-        put(y, 0, r.name);
-        put(y, state_x, to_string(r.state), attributes_of(r.state));
-        put(y, restarts_x, r.restarts);
-        put(y, rate_x, r.rate);
-        put(y, up_x, r.up);
-        put(y, detail_x, r.detail);
+      case tree_row::kind::node: {
+        attr_t rest = r.lost ? A_DIM : A_NORMAL;
+        put(y, 0, r.name, rest);
+        put(y, state_x, to_string(r.state), r.lost ? A_DIM : attributes_of(r.state));
+        put(y, restarts_x, r.restarts, rest);
+        put(y, rate_x, r.rate, rest);
+        put(y, up_x, r.up, rest);
+        put(y, detail_x, r.detail, rest);
         break;
+      }
     }
   }
   if (scroll_ > 0)

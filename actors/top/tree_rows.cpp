@@ -26,8 +26,12 @@ std::string header_of(const endpoint_view& e, steady_time now) {
   auto text = e.address;
   if (!e.root.empty())
     text += "  [" + e.root + "]";
-  if (!e.lost.empty())
-    return text + "  LOST: " + e.lost + " (retrying)";
+  if (!e.lost.empty()) {
+    auto why = e.lost;
+    if (why.rfind(e.address + ": ", 0) == 0)
+      why.erase(0, e.address.size() + 2);
+    return text + "  LOST: " + why + " (retrying; the tree as last seen)";
+  }
   if (!e.connected && !e.snap)
     return text + "  connecting...";
   if (e.snap) {
@@ -90,7 +94,9 @@ std::vector<tree_row> tree_rows(const live_view& view, const dn_filter& filter, 
     rows.push_back(std::move(h));
     if (!e.snap)
       continue;
-    auto since = duration_cast<nanoseconds>(now - e.received);
+    bool lost = !e.lost.empty();
+    // Times run on between snapshots, not after the connection was lost.
+    auto since = lost ? nanoseconds{0} : duration_cast<nanoseconds>(now - e.received);
     auto shown = filter.shown(e.snap->nodes);
     bool any = false;
     for (size_t i = 0; i < e.snap->nodes.size(); ++i) {
@@ -99,6 +105,7 @@ std::vector<tree_row> tree_rows(const live_view& view, const dn_filter& filter, 
       any = true;
       auto& n = e.snap->nodes[i];
       tree_row r;
+      r.lost = lost;
       r.name = std::string(static_cast<size_t>(std::max(n.depth, 0)) * 2, ' ') + last_label(n.dn);
       r.state = n.state;
       r.restarts = std::to_string(n.restarts);

@@ -21,6 +21,8 @@ struct tree_row {
   };
   kind what = kind::node;
   std::string text;
+  /// An endpoint's header or node while its connection is lost: the node
+  /// is shown as last seen, its times no longer running.
   bool lost = false;
   // A node's columns.
   std::string name; ///< its last DN label, indented two spaces per depth
