@@ -17,7 +17,9 @@
 // An unknown command or a node that does not run prints "ERROR <why>".
 // Runs until stdin closes (then stops the tree, exit 0) or SIGTERM.
 // Options: --fail-every MS (0: never, the default), --backoff MS (the
-// tree's per-node restart backoff, 200 by default).
+// tree's per-node restart backoff, 200 by default), --port N (the
+// endpoint's port, 0: ephemeral), --tls CERT KEY CAFILE (serve over mutual
+// TLS with this identity).
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -27,6 +29,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -112,12 +115,18 @@ int main(int argc, char** argv) {
   using namespace supervise;
   std::chrono::milliseconds fail_every{0};
   std::chrono::milliseconds backoff{200};
+  long port_wanted = 0;
+  std::vector<std::string> tls; // certificate, key, CA file
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--fail-every")
       fail_every = std::chrono::milliseconds{number_arg(argc, argv, i)};
     else if (arg == "--backoff")
       backoff = std::chrono::milliseconds{number_arg(argc, argv, i)};
+    else if (arg == "--port")
+      port_wanted = number_arg(argc, argv, i);
+    else if (arg == "--tls" && i + 3 < argc)
+      tls.assign(argv + i + 1, argv + i + 4), i += 3;
     else {
       std::fprintf(stderr, "supervise-inspected-tree: unknown argument '%s'\n", argv[i]);
       return 2;
@@ -127,7 +136,12 @@ int main(int argc, char** argv) {
   cfg.set("scheduler.max-threads", 2);
   cfg.set("scheduler.policy", caf::atom("sharing")); // idle workers sleep: tests share 2 cores
   actors::distribution_options dopts;
-  dopts.insecure = true;
+  dopts.insecure = tls.empty();
+  if (!tls.empty()) {
+    cfg.set("openssl.certificate", tls[0]);
+    cfg.set("openssl.key", tls[1]);
+    cfg.set("openssl.cafile", tls[2]);
+  }
   if (auto err = actors::prepare_distribution(cfg, dopts)) {
     std::fprintf(stderr, "%s\n", render(err).c_str());
     return 1;
@@ -136,6 +150,8 @@ int main(int argc, char** argv) {
   auto board = std::make_shared<state_board>();
   actors::inspection_options iopts;
   iopts.endpoint = std::make_shared<actors::published_endpoint>();
+  iopts.port = static_cast<int>(port_wanted);
+  iopts.tls = !tls.empty();
   auto insp = actors::make_inspection(iopts);
   supervisor api{sys, "api"};
   api.add("db", service({}));

@@ -6,6 +6,7 @@
 #                              start other processes with 7>&-, else they
 #                              hold it open and the tree never sees its end
 #   stop_tree                  closes its stdin and waits for it (bounded)
+#   kill_tree                  ends it with SIGTERM and waits for it
 #   wait_until SECONDS CMD...  runs CMD every 50 ms until it succeeds;
 #                              fails after SECONDS
 #   fail MESSAGE               prints "FAIL: MESSAGE" and exits 1
@@ -27,6 +28,7 @@ wait_until() {
 }
 
 start_tree() {
+  rm -f "$WORK/tree.in" "$WORK/tree.out"
   mkfifo "$WORK/tree.in"
   "$@" <"$WORK/tree.in" >"$WORK/tree.out" 2>"$WORK/tree.err" &
   TREE_PID=$!
@@ -42,6 +44,13 @@ stop_tree() {
   wait_until 15 tree_ended || kill -KILL "$TREE_PID" 2>/dev/null || true
   wait "$TREE_PID" 2>/dev/null || true
   TREE_PID=
+}
+
+kill_tree() {
+  kill -TERM "$TREE_PID"
+  wait "$TREE_PID" 2>/dev/null || true
+  TREE_PID=
+  exec 7>&-
 }
 
 tree_ended() {

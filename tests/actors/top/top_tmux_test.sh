@@ -2,7 +2,8 @@
 # supervise-top's live screen, driven through tmux (a private server): the
 # tree with its states appears, a failure triggered in the tree shows as a
 # restart and an event line, the / filter narrows the tree to a subtree and
-# its ancestor, and q ends the program with exit code 0.
+# its ancestor, a tree that goes away is shown LOST and followed again once
+# it is back on its port, and q ends the program with exit code 0.
 # Usage: top_tmux_test.sh SUPERVISE_TOP SUPERVISE_INSPECTED_TREE
 set -euo pipefail
 TOP=$1
@@ -50,7 +51,13 @@ for gone in '^  web ' '^  flaky ' '^  inspect '; do
   if pane_has "$gone"; then show_pane; fail "the filter kept '$gone'"; fi
 done
 pane_has '^root +HEALTHY ' || { show_pane; fail "the filter dropped the ancestor root"; }
-cp <(pane) "$WORK/filtered.txt"
+
+kill_tree
+wait_until 20 pane_has "^127\\.0\\.0\\.1:$PORT +\\[root\\] +LOST: " ||
+  { show_pane; fail "the lost endpoint is not shown"; }
+start_tree "$2" --backoff 100 --port "$PORT"
+wait_until 20 pane_has "^127\\.0\\.0\\.1:$PORT +\\[root\\] +8 nodes " ||
+  { show_pane; fail "the endpoint back on its port is not followed again"; }
 
 tmux -L "$SOCKET" send-keys -t top q
 wait_until 20 session_ended || { show_pane; fail "q did not end supervise-top"; }

@@ -184,8 +184,20 @@ BOOST_AUTO_TEST_CASE(rows_count_down_and_up_between_snapshots) {
   rows = tree_rows(model.view(), dn_filter{"nothing"}, t0);
   BOOST_REQUIRE(rows.size() == 2u);
   BOOST_TEST(rows[1].text.find("no node matches 'nothing'") != std::string::npos);
+  // Dropped events are counted in the header.
+  follow_reply batch;
+  batch.dropped = 7;
+  model.events(0, batch);
+  BOOST_TEST(tree_rows(model.view(), dn_filter{}, t0)[0].text.find("dropped 7 events")
+             != std::string::npos);
+  // Lost: the tree as last seen, its times stopped.
   model.lost(0, "127.0.0.1:4000: the endpoint went away");
-  BOOST_TEST(tree_rows(model.view(), dn_filter{}, t0)[0].text.find("LOST") != std::string::npos);
+  rows = tree_rows(model.view(), dn_filter{}, t0 + 3s);
+  BOOST_TEST(rows[0].text == "127.0.0.1:4000  [root]  LOST: the endpoint went away "
+                             "(retrying; the tree as last seen)");
+  BOOST_TEST(rows[4].lost);
+  BOOST_TEST(rows[4].up == "2.0s");
+  BOOST_TEST(rows[3].detail.find("restart in 1.2s") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(short_durations) {
