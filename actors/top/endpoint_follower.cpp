@@ -130,7 +130,7 @@ private:
               else
                 run.skip_backlog();
             },
-            on_error());
+            on_error("no answer to hello (not an inspection endpoint?): "));
   }
 
   // Reads the events kept from before without reporting them; then the
