@@ -10,6 +10,9 @@
 #   wait_until SECONDS CMD...  runs CMD every 50 ms until it succeeds;
 #                              fails after SECONDS
 #   fail MESSAGE               prints "FAIL: MESSAGE" and exits 1
+#   show_sanitizer_reports     copies each $WORK/*.err holding a sanitizer
+#                              report to stderr (the sanitizer builds look
+#                              for them in the test's output); for the trap
 # Needs WORK (a private directory) set first; the caller's trap removes it.
 
 fail() {
@@ -51,6 +54,17 @@ kill_tree() {
   wait "$TREE_PID" 2>/dev/null || true
   TREE_PID=
   exec 7>&-
+}
+
+show_sanitizer_reports() {
+  local f
+  for f in "$WORK"/*.err; do
+    [ -f "$f" ] || continue
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$f"; then
+      echo "--- $(basename "$f"):" >&2
+      cat "$f" >&2
+    fi
+  done
 }
 
 tree_ended() {

@@ -9,7 +9,7 @@ set -euo pipefail
 TOP=$1
 WORK=$(mktemp -d)
 source "$(dirname "$0")/inspected_tree.sh"
-trap 'stop_tree; rm -rf "$WORK"' EXIT
+trap 'stop_tree; show_sanitizer_reports; rm -rf "$WORK"' EXIT
 start_tree "$2"
 EP=127.0.0.1:$PORT
 
@@ -70,9 +70,9 @@ expect_usage_error() {
   local named=$1
   shift
   local rc=0
-  "$TOP" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  "$TOP" "$@" >"$WORK/out" 2>"$WORK/top.err" || rc=$?
   [ "$rc" = 2 ] || fail "$* exited with $rc, not 2"
-  grep -qF -- "$named" "$WORK/err" || fail "$*: the message does not name '$named': $(cat "$WORK/err")"
+  grep -qF -- "$named" "$WORK/top.err" || fail "$*: the message does not name '$named': $(cat "$WORK/top.err")"
   [ ! -s "$WORK/out" ] || fail "$*: wrote to stdout"
 }
 expect_usage_error "'--bogus'" --bogus "$EP"
@@ -85,7 +85,7 @@ expect_usage_error "--dot needs --once" --dot "$EP"
 # and that was closed again is free.
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 rc=0
-"$TOP" --once "127.0.0.1:$closed" >"$WORK/out" 2>"$WORK/err" || rc=$?
+"$TOP" --once "127.0.0.1:$closed" >"$WORK/out" 2>"$WORK/top.err" || rc=$?
 [ "$rc" = 1 ] || fail "a closed port: exit $rc, not 1"
-grep -q "127.0.0.1:$closed" "$WORK/err" || fail "a closed port: $(cat "$WORK/err")"
+grep -q "127.0.0.1:$closed" "$WORK/top.err" || fail "a closed port: $(cat "$WORK/top.err")"
 echo "top_once: ok ($(wc -l <"$WORK/text") nodes)"

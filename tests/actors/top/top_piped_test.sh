@@ -11,7 +11,7 @@ TOP=$1
 WORK=$(mktemp -d)
 TOP_PID=
 source "$(dirname "$0")/inspected_tree.sh"
-trap '[ -z "$TOP_PID" ] || kill "$TOP_PID" 2>/dev/null || true; stop_tree; rm -rf "$WORK"' EXIT
+trap '[ -z "$TOP_PID" ] || kill "$TOP_PID" 2>/dev/null || true; stop_tree; show_sanitizer_reports; rm -rf "$WORK"' EXIT
 start_tree "$2" --backoff 100
 EP=127.0.0.1:$PORT
 
@@ -24,7 +24,7 @@ stamp_lines() {
 "$TOP" "$EP" > >(exec 7>&-; stamp_lines >"$WORK/top.out") 2>"$WORK/top.err" 7>&- &
 TOP_PID=$!
 
-wait_until 20 grep -q ' flaky  *HEALTHY ' "$WORK/top.out" ||
+wait_until 20 grep -qs ' flaky  *HEALTHY ' "$WORK/top.out" ||
   fail "no tree printed: $(cat "$WORK/top.out" "$WORK/top.err")"
 [ "$(grep -c ' restarts=' "$WORK/top.out")" = 8 ] || fail "not 8 tree lines: $(cat "$WORK/top.out")"
 if grep -q $'\e' "$WORK/top.out"; then fail "escape codes in piped output"; fi

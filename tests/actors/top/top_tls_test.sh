@@ -8,7 +8,7 @@ set -euo pipefail
 TOP=$1
 WORK=$(mktemp -d)
 source "$(dirname "$0")/inspected_tree.sh"
-trap 'stop_tree; rm -rf "$WORK"' EXIT
+trap 'stop_tree; show_sanitizer_reports; rm -rf "$WORK"' EXIT
 
 # A CA, the endpoint's and the inspector's certificates signed by it, and a
 # self-signed certificate of another CA (EC keys: fast).
@@ -27,17 +27,17 @@ start_tree "$2" --tls "$WORK/endpoint.pem" "$WORK/endpoint.key" "$WORK/ca.pem"
 EP=127.0.0.1:$PORT
 
 "$TOP" --once --tls-cert "$WORK/inspector.pem" --tls-key "$WORK/inspector.key" \
-  --tls-ca "$WORK/ca.pem" "$EP" >"$WORK/text" 2>"$WORK/err" 7>&- ||
-  fail "--once over TLS: $(cat "$WORK/err")"
+  --tls-ca "$WORK/ca.pem" "$EP" >"$WORK/text" 2>"$WORK/top.err" 7>&- ||
+  fail "--once over TLS: $(cat "$WORK/top.err")"
 grep -q '^    db  *HEALTHY ' "$WORK/text" || fail "--once over TLS: $(cat "$WORK/text")"
 
 expect_refused() {
   local what=$1
   shift
   local rc=0
-  timeout 60 "$TOP" --once "$@" "$EP" >"$WORK/out" 2>"$WORK/err" 7>&- || rc=$?
-  [ "$rc" = 1 ] || fail "$what: exit $rc, not 1: $(cat "$WORK/err")"
-  grep -qF "$EP" "$WORK/err" || fail "$what: the message does not name $EP: $(cat "$WORK/err")"
+  timeout 60 "$TOP" --once "$@" "$EP" >"$WORK/out" 2>"$WORK/top.err" 7>&- || rc=$?
+  [ "$rc" = 1 ] || fail "$what: exit $rc, not 1: $(cat "$WORK/top.err")"
+  grep -qF "$EP" "$WORK/top.err" || fail "$what: the message does not name $EP: $(cat "$WORK/top.err")"
 }
 expect_refused "another CA" --tls-cert "$WORK/other.pem" --tls-key "$WORK/other.key" \
   --tls-ca "$WORK/other.pem"
@@ -45,7 +45,7 @@ expect_refused "no TLS"
 
 rc=0
 "$TOP" --once --tls-cert "$WORK/inspector.pem" --tls-key "$WORK/other.key" \
-  --tls-ca "$WORK/ca.pem" "$EP" >"$WORK/out" 2>"$WORK/err" 7>&- || rc=$?
+  --tls-ca "$WORK/ca.pem" "$EP" >"$WORK/out" 2>"$WORK/top.err" 7>&- || rc=$?
 [ "$rc" = 2 ] || fail "a key of another certificate: exit $rc, not 2"
-grep -qF "$WORK/other.key" "$WORK/err" || fail "the message does not name the key: $(cat "$WORK/err")"
+grep -qF "$WORK/other.key" "$WORK/top.err" || fail "the message does not name the key: $(cat "$WORK/top.err")"
 echo "top_tls: ok"

@@ -10,7 +10,7 @@ TOP=$1
 WORK=$(mktemp -d)
 SOCKET=supervise-top-test-$$
 source "$(dirname "$0")/inspected_tree.sh"
-trap 'tmux -L "$SOCKET" kill-server 2>/dev/null || true; stop_tree; rm -rf "$WORK"' EXIT
+trap 'tmux -L "$SOCKET" kill-server 2>/dev/null || true; stop_tree; show_sanitizer_reports; rm -rf "$WORK"' EXIT
 start_tree "$2" --backoff 100
 
 pane() {
@@ -30,7 +30,7 @@ show_pane() {
 
 # The tmux server must not hold the tree's stdin (fd 7) open.
 tmux -L "$SOCKET" -f /dev/null new-session -d -s top -x 160 -y 40 \
-  "'$TOP' 127.0.0.1:$PORT; echo \$? >'$WORK/rc'" 7>&-
+  "'$TOP' 127.0.0.1:$PORT 2>'$WORK/top.err'; echo \$? >'$WORK/rc'" 7>&-
 tmux -L "$SOCKET" set-option -t top remain-on-exit off >/dev/null
 
 wait_until 20 pane_has '^    db +HEALTHY ' || { show_pane; fail "db is not shown HEALTHY"; }
