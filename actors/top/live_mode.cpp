@@ -39,8 +39,12 @@ int run_live(caf::actor_system& sys, const top_options& opts) {
     return 1;
   }
   live_screen screen{*model, dn_filter{opts.filter}, short_duration(opts.interval)};
-  screen.run();
+  auto why = screen.run();
   stop();
+  if (!why.empty()) {
+    std::fprintf(stderr, "supervise-top: %s\n", why.c_str());
+    return 1;
+  }
   return 0;
 }
 

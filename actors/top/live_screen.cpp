@@ -5,6 +5,7 @@
 #include <atomic>
 #include <clocale>
 #include <csignal>
+#include <cstdlib>
 
 #include <curses.h>
 #include <fmt/format.h>
@@ -64,14 +65,28 @@ void bar(int y, const std::string& text) {
 live_screen::live_screen(const live_model& model, dn_filter filter, std::string interval_text)
   : model_(model), filter_(std::move(filter)), interval_text_(std::move(interval_text)) {}
 
-void live_screen::run() {
+std::string live_screen::run() {
+  std::setlocale(LC_ALL, "");
+  // newterm, not initscr: an unusable terminal is reported, not exited on.
+  SCREEN* screen = newterm(nullptr, stdout, stdin);
+  if (screen == nullptr) {
+    auto term = std::getenv("TERM");
+    return fmt::format("cannot drive the terminal (TERM={}): use --once, or pipe the output",
+                       term != nullptr ? term : "(unset)");
+  }
+  // The terminal is given back however the loop ends.
+  struct terminal_release {
+    SCREEN* screen;
+    ~terminal_release() {
+      endwin();
+      delscreen(screen);
+    }
+  } release{screen};
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  std::setlocale(LC_ALL, "");
-  initscr();
   cbreak();
   noecho();
   keypad(stdscr, TRUE);
@@ -97,7 +112,7 @@ void live_screen::run() {
     if (!(prompting_ ? on_prompt_key(key) : on_key(key)))
       break;
   }
-  endwin();
+  return {};
 }
 
 bool live_screen::on_key(int key) {

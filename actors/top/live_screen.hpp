@@ -18,8 +18,9 @@ class live_screen {
 public:
   live_screen(const live_model& model, dn_filter filter, std::string interval_text);
 
-  /// Takes the terminal, runs until the user quits, gives the terminal back.
-  void run();
+  /// Takes the terminal, runs until the user quits, gives the terminal
+  /// back; "" then. Why not when the terminal cannot be driven.
+  std::string run();
 
 private:
   struct event_text {
