@@ -51,6 +51,10 @@ struct options {
   double lease_window_s = 2;        // row leases: CPU window
   long lease_ms = 500;              // row leases: remote_child_options::lease
   size_t sim_seeds = 50;            // row simulation: seeds of 1,000 faults each
+  size_t inspect_n = 10000;         // row inspection: children of the inspected tree
+  size_t inspect_looping = 100;     // row inspection: of them, restarting in a loop
+  size_t inspect_restarts = 50000;  // row inspection: restarts measured per side and round
+  size_t inspect_rounds = 3;        // row inspection: alternating pairs
   bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
   bool quiet_hook = true;           // restart/group rows: a no-op on_event (no event text),
                                     // as the bare baseline logs nothing; --default-hook: off
@@ -181,6 +185,7 @@ lines row_stop(const options& o);
 lines row_crashloop(const options& o);
 lines row_msgpath(const options& o);
 lines row_simulation(const options& o);
+lines row_inspection(const options& o); // needs supervise::actors (CAF io)
 #ifdef SUPERVISE_BENCH_REMOTE
 lines row_remote(const options& o);
 lines row_failover(const options& o);

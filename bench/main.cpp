@@ -88,7 +88,7 @@ const std::vector<std::string> all_rows{"restart",  "siblings",  "group",    "st
                                         "stop",     "crashloop", "blocking", "msgpath",
                                         "simulation",
 #ifdef SUPERVISE_BENCH_REMOTE
-                                        "remote",   "failover",  "leases"
+                                        "remote",   "failover",  "leases",   "inspection"
 #endif
 };
 
@@ -99,6 +99,7 @@ const std::map<std::string, row_fn> row_fns{
   {"blocking", row_blocking},   {"msgpath", row_msgpath},   {"simulation", row_simulation},
 #ifdef SUPERVISE_BENCH_REMOTE
   {"remote", row_remote},       {"failover", row_failover}, {"leases", row_leases},
+  {"inspection", row_inspection},
 #endif
 };
 
@@ -239,14 +240,18 @@ void apply_smoke(options& o) {
   o.lease_n = 200;
   o.lease_window_s = 0.5;
   o.sim_seeds = 5;
+  o.inspect_n = 500;
+  o.inspect_looping = 20;
+  o.inspect_restarts = 2000;
+  o.inspect_rounds = 1;
   o.timeout_s = 60;
 }
 
 const char* usage =
   "usage: supervise-bench [options] [CAF options]\n"
   "  --only=ROW,...          rows: restart siblings group start stop crashloop blocking msgpath\n"
-  "                          simulation, and remote failover leases (when built with\n"
-  "                          supervise::actors)\n"
+  "                          simulation, and remote failover leases inspection (when built\n"
+  "                          with supervise::actors)\n"
   "  --smoke                 seconds-long run with tiny sizes (targets reported, not enforced)\n"
   "  --json=PATH             JSON output (default build/bench/bench.json)\n"
   "  --restarts=N --warmup=N timed / warm-up restarts (restart, siblings; default 10000/1000)\n"
@@ -266,6 +271,8 @@ const char* usage =
   "                          row leases: idle remote children, CPU window, their lease\n"
   "                          (default 10000 / 2 s / 500 ms; smoke 200 / 0.5 s)\n"
   "  --sim-seeds=N           row simulation: seeds of 1,000 faults (default 50; smoke 5)\n"
+  "  --inspect-n=N,L,R,K     row inspection: children, looping ones, restarts, rounds\n"
+  "                          (default 10000,100,50000,3; smoke 500,20,2000,1)\n"
   "  --default-hook          restart/group rows: keep the default (logging) event hook;\n"
   "                          by default a no-op on_event, as the bare baseline logs nothing\n"
   "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"
@@ -332,6 +339,14 @@ int main(int argc, char** argv) {
         o.group_rounds_large = r[1];
       } else if ((v = val(a, "--start-sizes="))) {
         o.start_sizes = parse_sizes(v);
+      } else if ((v = val(a, "--inspect-n="))) {
+        auto r = parse_sizes(v);
+        if (r.size() != 4 || r[1] == 0 || r[1] > r[0] || r[3] == 0)
+          throw std::invalid_argument("--inspect-n=N,L,R,K (0 < L <= N, K >= 1)");
+        o.inspect_n = r[0];
+        o.inspect_looping = r[1];
+        o.inspect_restarts = r[2];
+        o.inspect_rounds = r[3];
       } else if ((v = val(a, "--stop-n="))) {
         o.stop_n = std::stoul(v);
       } else if ((v = val(a, "--crash-seconds="))) {
