@@ -53,7 +53,7 @@ struct options {
   size_t sim_seeds = 50;            // row simulation: seeds of 1,000 faults each
   size_t inspect_n = 10000;         // row inspection: children of the inspected tree
   size_t inspect_looping = 100;     // row inspection: of them, restarting in a loop
-  size_t inspect_restarts = 50000;  // row inspection: restarts measured per side and round
+  size_t inspect_restarts = 200000; // row inspection: restarts measured per side and round
   size_t inspect_rounds = 3;        // row inspection: alternating pairs
   bool run_lib = true, run_bare = true; // --variant=lib|bare (profiling)
   bool quiet_hook = true;           // restart/group rows: a no-op on_event (no event text),

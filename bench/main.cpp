@@ -272,7 +272,7 @@ const char* usage =
   "                          (default 10000 / 2 s / 500 ms; smoke 200 / 0.5 s)\n"
   "  --sim-seeds=N           row simulation: seeds of 1,000 faults (default 50; smoke 5)\n"
   "  --inspect-n=N,L,R,K     row inspection: children, looping ones, restarts, rounds\n"
-  "                          (default 10000,100,50000,3; smoke 500,20,2000,1)\n"
+  "                          (default 10000,100,200000,3; smoke 500,20,2000,1)\n"
   "  --default-hook          restart/group rows: keep the default (logging) event hook;\n"
   "                          by default a no-op on_event, as the bare baseline logs nothing\n"
   "  --variant=lib|bare      measure one side only (profiling; msgpath always runs both)\n"

@@ -2,6 +2,7 @@
 #include "inspection_reply.hpp"
 
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -73,7 +74,10 @@ node_info node_from(const json& j) {
     const char* acc = "accounting";
     failure_accounting a;
     a.failures = field<double>(*i, "failures", acc);
-    a.threshold = field<double>(*i, "threshold", acc);
+    if (auto t = i->find("threshold"); t != i->end() && t->is_null())
+      a.threshold = std::numeric_limits<double>::infinity(); // JSON has no infinity
+    else
+      a.threshold = field<double>(*i, "threshold", acc);
     a.decay = nanos(optional_field<int64_t>(*i, "decay_ns", acc, 0));
     a.paused = optional_field<bool>(*i, "paused", acc, false);
     if (auto m = i->find("max_restarts"); m != i->end() && !m->is_null())

@@ -26,6 +26,8 @@ caf::error validate(const inspection_options& x) {
     add("batch = 0: must be >= 1");
   if (x.stall_timeout.count() <= 0)
     add("stall_timeout = " + std::to_string(x.stall_timeout.count()) + "ns: must be > 0");
+  if (x.follow_interval.count() < 0)
+    add("follow_interval = " + std::to_string(x.follow_interval.count()) + "ns: must be >= 0");
   if (x.snapshot_max_age.count() < 0)
     add("snapshot_max_age = " + std::to_string(x.snapshot_max_age.count())
         + "ns: must be >= 0");

@@ -27,12 +27,15 @@ namespace {
 using wake_atom = caf::atom_constant<caf::atom("sv_iwake")>;
 using wait_over_atom = caf::atom_constant<caf::atom("sv_iwaited")>;
 using sweep_atom = caf::atom_constant<caf::atom("sv_isweep")>;
+using paced_atom = caf::atom_constant<caf::atom("sv_ipaced")>;
 
 using clock_type = caf::actor_clock::clock_type;
 
 struct follower {
   clock_type::time_point last_asked{};
+  clock_type::time_point last_reply{}; // with events: the next one not before + follow_interval
   bool waiting = false; // a follow request is held
+  bool paced = false;   // a paced_atom is under way for it
   caf::response_promise reply;
   uint64_t after = 0;
   uint64_t token = 0;
@@ -55,10 +58,29 @@ struct server_state {
 
 constexpr size_t dropped_kept = 1024;
 
-void answer(server_state& st, follower& f) {
+void answer(server_state& st, follower& f, clock_type::time_point now) {
   auto s = st.core->ring.read_after(f.after, st.core->opts.batch);
   f.waiting = false;
+  if (!s.records.empty())
+    f.last_reply = now;
   f.reply.deliver(events_json(s));
+}
+
+// Answers a held request that has events to read, unless its last reply
+// with events was less than follow_interval ago: then once that has passed
+// (a storm costs each follower one batch per interval; the rest it skips,
+// counted as dropped).
+void answer_paced(caf::event_based_actor* self, server_state& st, const caf::actor_addr& who,
+                  follower& f, clock_type::time_point now) {
+  if (!f.waiting || st.core->ring.newest() <= f.after)
+    return;
+  auto ready = f.last_reply + st.core->opts.follow_interval;
+  if (now >= ready) {
+    answer(st, f, now);
+  } else if (!f.paced) {
+    f.paced = true;
+    self->delayed_send(self, ready - now, paced_atom::value, who);
+  }
 }
 
 // Held requests with events to read now get them; the ring wakes us at the
@@ -73,10 +95,9 @@ void serve_waiting(caf::event_based_actor* self, server_state& st) {
     if (auto a = caf::actor_cast<caf::actor>(me))
       caf::anon_send(a, wake_atom::value);
   });
-  auto newest = st.core->ring.newest();
+  auto now = self->clock().now();
   for (auto& [who, f] : st.followers)
-    if (f.waiting && newest > f.after)
-      answer(st, f);
+    answer_paced(self, st, who, f, now);
 }
 
 void drop(server_state& st, const caf::actor_addr& who) {
@@ -153,28 +174,38 @@ caf::behavior inspection_server(caf::event_based_actor* self,
       if (fresh)
         ++st->core->followers;
       auto& f = i->second;
-      f.last_asked = self->clock().now();
+      auto now = self->clock().now();
+      f.last_asked = now;
       if (f.waiting) // a second request from the same follower: the first ends now
-        answer(*st, f);
+        answer(*st, f, now);
       auto newest = st->core->ring.newest();
       f.after = std::min(after, newest); // numbered by an earlier server: from now on
       f.reply = rp;
       f.waiting = true;
-      if (newest > after || wait_ms == 0) {
-        answer(*st, f);
+      if (wait_ms == 0) {
+        answer(*st, f, now);
         return rp;
       }
       f.token = ++st->next_token;
       auto wait = std::chrono::milliseconds(std::min(wait_ms, longest_follow_wait_ms));
       self->delayed_send(self, wait, wait_over_atom::value, who, f.token);
-      serve_waiting(self, *st);
+      answer_paced(self, *st, who, f, now);
+      if (f.waiting)
+        serve_waiting(self, *st);
       return rp;
     },
     [self, st](wake_atom) { serve_waiting(self, *st); },
-    [st](wait_over_atom, const caf::actor_addr& who, uint64_t token) {
+    [self, st](wait_over_atom, const caf::actor_addr& who, uint64_t token) {
       auto i = st->followers.find(who);
       if (i != st->followers.end() && i->second.waiting && i->second.token == token)
-        answer(*st, i->second);
+        answer(*st, i->second, self->clock().now());
+    },
+    [self, st](paced_atom, const caf::actor_addr& who) {
+      auto i = st->followers.find(who);
+      if (i == st->followers.end())
+        return;
+      i->second.paced = false;
+      answer_paced(self, *st, who, i->second, self->clock().now());
     },
     [self, st, sweep_every](sweep_atom) {
       auto now = self->clock().now();

@@ -51,79 +51,80 @@ std::optional<std::chrono::nanoseconds> restart_in(const engine& e, const node& 
   return std::max(std::chrono::nanoseconds{0}, std::chrono::nanoseconds{at - t});
 }
 
-// The nodes at or below `root_dn`, with what only the engine knows; the
-// published part (state, actor, uptime, location) is filled in below.
-void describe_node(const engine& e, const node& n, const std::string& root_dn,
-                   caf::actor_clock::time_point t, std::vector<const node*>& seen,
-                   std::vector<node_info>& out) {
-  if (at_or_below(n.dn, root_dn)) {
-    node_info x;
+// One walk of the engine's nodes at or below `root_dn`, with the name
+// table's lock held (the caller's): what only the engine knows, and what it
+// published (name table rows: only this engine writes these DNs, so they
+// agree with the rest; a hosted supervisor's top is its host's row): the
+// state as on_state last reported it (DEAD while a backoff runs, not the NEW
+// the node is reset to), the actor and uptime. A node the table no longer
+// lists (a service on its way out) is left out, except a supervisor's top:
+// it carries the accounting, for its host's row (marked: it has no other).
+// Location functions are collected, to be called without the lock.
+struct walk {
+  const engine& e;
+  const std::string& root_dn;
+  caf::actor_clock::time_point t;
+  std::vector<node_info>& out;
+  std::vector<std::pair<size_t, std::function<std::string()>>>& locations;
+
+  void visit(const node& n) {
+    if (at_or_below(n.dn, root_dn))
+      add(n);
+    for (auto& c : n.children())
+      if (at_or_below(c->dn, root_dn) || at_or_below(root_dn, c->dn))
+        visit(*c);
+  }
+
+  void add(const node& n) {
+    auto& rows = e.names->rows;
+    auto r = rows.find(n.dn);
+    bool top = &n == e.root.get() && e.is_supervisor();
+    if (r == rows.end() && !top)
+      return;
+    auto& x = out.emplace_back();
     x.dn = n.dn;
     x.incarnation = n.number;
     if (auto h = e.histories.find(n.id); h != e.histories.end())
       x.last_exit = h->second.last_exit ? render(h->second.last_exit) : "normal";
     x.restart_in = restart_in(e, n, t);
-    if (&n == e.root.get() && e.is_supervisor())
+    if (top)
       x.accounting = accounting_of(e, t);
-    seen.push_back(&n);
-    out.push_back(std::move(x));
+    if (r == rows.end()) {
+      x.depth = unlisted_top; // for snapshot()'s merge only
+      return;
+    }
+    auto& row = r->second;
+    x.state = row.state;
+    x.restarts = row.restarts;
+    if (row.actor) {
+      x.actor = row.actor.id();
+      x.uptime = t - row.since;
+    }
+    if (!e.names->locations.empty())
+      if (auto l = e.names->locations.find(n.dn); l != e.names->locations.end())
+        locations.emplace_back(out.size() - 1, l->second);
   }
-  for (auto& c : n.children())
-    if (at_or_below(c->dn, root_dn) || at_or_below(root_dn, c->dn))
-      describe_node(e, *c, root_dn, t, seen, out);
-}
+};
 
 } // namespace
 
 std::vector<node_info> describe(engine& e, const std::string& root_dn) {
-  std::vector<node_info> all;
-  if (!e.root)
-    return all;
-  auto t = e.self->clock().now();
-  std::vector<const node*> seen;
-  describe_node(e, *e.root, root_dn, t, seen, all);
-  // What the engine published (name table rows: only this engine writes
-  // these DNs, so under one lock they agree with the rest; a hosted
-  // supervisor's top is its host's row): the state as on_state last
-  // reported it (DEAD while a backoff runs, not the NEW the node is reset
-  // to), the actor, uptime and location. A node the table no longer lists
-  // (a service on its way out) is left out, except a supervisor's top: it
-  // carries the accounting, for its host's row (marked: it has no other).
   std::vector<node_info> out;
-  std::vector<std::function<std::string()>> locations;
+  if (!e.root)
+    return out;
+  out.reserve(e.by_id.size() + 1);
+  std::vector<std::pair<size_t, std::function<std::string()>>> locations;
   {
     std::lock_guard<std::mutex> guard{e.names->mtx};
-    for (size_t i = 0; i < all.size(); ++i) {
-      auto& x = all[i];
-      auto r = e.names->rows.find(x.dn);
-      if (r == e.names->rows.end()) {
-        if (seen[i] == e.root.get() && e.is_supervisor()) {
-          x.depth = unlisted_top; // for snapshot()'s merge only
-          out.push_back(std::move(x));
-          locations.emplace_back();
-        }
-        continue;
-      }
-      auto& row = r->second;
-      x.state = row.state;
-      x.restarts = row.restarts;
-      if (row.actor) {
-        x.actor = row.actor.id();
-        x.uptime = t - row.since;
-      }
-      auto l = e.names->locations.find(x.dn);
-      locations.push_back(l == e.names->locations.end() ? nullptr : l->second);
-      out.push_back(std::move(x));
+    walk{e, root_dn, e.self->clock().now(), out, locations}.visit(*e.root);
+  }
+  for (auto& [i, f] : locations) {
+    try { // a location function that throws shows as "?"
+      out[i].location = f();
+    } catch (...) {
+      out[i].location = "?";
     }
   }
-  for (size_t i = 0; i < out.size(); ++i)
-    if (locations[i]) {
-      try { // a location function that throws shows as "?"
-        out[i].location = locations[i]();
-      } catch (...) {
-        out[i].location = "?";
-      }
-    }
   return out;
 }
 

@@ -43,7 +43,7 @@ got=$(json_value "$WORK/json" '(len(d), d[0]["endpoint"], d[0]["root"])')
 got=$(json_value "$WORK/json" '" ".join(n["dn"] for n in d[0]["nodes"])')
 [ "$got" = "root root.inspect root.api root.api.db root.api.cache root.web root.migrate root.flaky" ] ||
   fail "--json DNs: $got"
-got=$(json_value "$WORK/json" '[n["accounting"]["threshold"] for n in d[0]["nodes"] if n["accounting"]]')
+got=$(json_value "$WORK/json" '[float(n["accounting"]["threshold"]) for n in d[0]["nodes"] if n.get("accounting")]')
 [ "$got" = "[5.0]" ] || fail "--json: the accounting of root.api (the only supervisor): $got"
 
 "$TOP" --once --dot "$EP" >"$WORK/dot" || fail "--once --dot exited with $?"

@@ -62,19 +62,27 @@ struct inspection_options {
   /// Events kept for followers, >= 1: an inspector further behind skips
   /// ahead and is told how many it missed.
   size_t buffer = 4096;
-  /// Most events in one reply, >= 1.
-  size_t batch = 512;
+  /// Most events in one reply, >= 1. With follow_interval, what a follower
+  /// can get: 128 per 50 ms is 2,560 events a second, more than anyone
+  /// reads; the rest of a storm is counted as dropped.
+  size_t batch = 128;
+  /// A follower gets at most one reply with events per interval (the first
+  /// after a quiet spell at once): in a restart storm each inspector costs
+  /// at most `batch` events per interval, and skips the rest (counted).
+  /// >= 0.
+  std::chrono::nanoseconds follow_interval = std::chrono::milliseconds(50);
   /// A follower that has not asked for this long is dropped; > 0.
   std::chrono::nanoseconds stall_timeout = std::chrono::seconds(5);
-  /// Inspectors asking within this share one snapshot; >= 0.
-  std::chrono::nanoseconds snapshot_max_age = std::chrono::milliseconds(50);
+  /// Inspectors asking within this share one snapshot (inspectors that each
+  /// ask every 100 ms cost one snapshot per 100 ms); >= 0.
+  std::chrono::nanoseconds snapshot_max_age = std::chrono::milliseconds(100);
   /// Optional: the bound port (published_endpoint::wait_listening()).
   std::shared_ptr<published_endpoint> endpoint;
 };
 
 /// None when `x` is usable; else errc::invalid_option naming every bad
 /// field and its value (empty address, port outside 0..65535, buffer or
-/// batch 0, stall_timeout <= 0, snapshot_max_age < 0).
+/// batch 0, stall_timeout <= 0, snapshot_max_age or follow_interval < 0).
 caf::error validate(const inspection_options& x);
 
 namespace detail {

@@ -12,24 +12,30 @@
 //
 //   (inspect_hello_atom)
 //     {"protocol": 1, "root": "root", "read_only": true,
-//      "buffer": 4096, "batch": 512, "stall_timeout_ms": 5000}
+//      "buffer": 4096, "batch": 128, "stall_timeout_ms": 5000}
 //
 //   (inspect_snapshot_atom)
 //     {"root": "root", "taken_unix_ms": 1765152000123,
 //      "nodes": [ NODE, ... ]}          depth-first, children in start order
 //     NODE: {"dn": "root.api.db", "depth": 2, "state": "HEALTHY",
 //            "restarts": 3, "incarnation": 4, "uptime_ns": 1200000000,
-//            "actor": 42, "location": "", "last_exit": "system::runtime_error",
-//            "restart_in_ns": null,  (a number while a restart waits on a timer)
-//            "accounting": null}     (a supervisor's, else null:)
-//            {"failures": 1.5, "threshold": 5, "decay_ns": 30000000000,
-//             "paused": false, "max_restarts": 3 (or null),
-//             "period_ns": 5000000000, "restarts_in_period": 1}
+//            "actor": 42 (0: none running),
+//            and only when they are not empty (a large tree's nodes mostly
+//            have none of them; absent means "" or null):
+//            "location": "n1 epoch 17", "last_exit": "system::runtime_error",
+//            "restart_in_ns": 1500000000 (while a restart waits on a timer),
+//            "accounting": (a supervisor's)
+//              {"failures": 1.5, "threshold": 5 (null: +infinity),
+//               "decay_ns": 30000000000, "paused": false,
+//               "max_restarts": 3 (null: no intensity limit),
+//               "period_ns": 5000000000, "restarts_in_period": 1}}
 //
 //   (inspect_follow_atom, uint64_t after, uint32_t wait_ms)
 //     The events numbered after `after` (0: from the oldest kept), at most
 //     `batch` of them; when there are none yet, the reply waits up to
-//     wait_ms (at most 10 s) for the first:
+//     wait_ms (at most 10 s) for the first. A follower gets at most one
+//     reply with events per `follow_interval` (50 ms): a request that comes
+//     sooner is held until then.
 //     {"events": [ EVENT, ... ], "next": 17, "dropped": 0}
 //     EVENT: {"seq": 17, "unix_ms": 1765152000123, "kind": "child_failed",
 //             "supervisor": "root.api", "dn": "root.api.db",
