@@ -2,7 +2,9 @@
 #include "connection_gate.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
+#include <caf/send.hpp>
 #include <fmt/format.h>
 
 namespace supervise::top {
@@ -55,6 +57,30 @@ void connection_gate::lost(size_t index, const std::string& why) {
   }
   cv_.notify_all();
   next_->lost(index, why);
+}
+
+std::vector<caf::actor> connect_followers(caf::actor_system& sys, const top_options& opts,
+                                          follower_options fo,
+                                          const std::shared_ptr<connection_gate>& gate) {
+  std::vector<caf::actor> followers;
+  for (size_t i = 0; i < opts.endpoints.size(); ++i) {
+    fo.address = opts.endpoints[i];
+    fo.tls = opts.tls();
+    fo.index = i;
+    followers.push_back(spawn_endpoint_follower(sys, fo, gate));
+  }
+  auto failed = gate->wait(2 * fo.request_timeout + std::chrono::seconds(1), addresses_of(opts));
+  if (failed.empty())
+    return followers;
+  for (auto& why : failed)
+    std::fprintf(stderr, "supervise-top: %s\n", why.c_str());
+  stop_followers(followers);
+  return {};
+}
+
+void stop_followers(const std::vector<caf::actor>& followers) {
+  for (auto& f : followers)
+    caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
 }
 
 } // namespace supervise::top

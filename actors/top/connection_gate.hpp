@@ -11,7 +11,11 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
 #include "endpoint_follower.hpp"
+#include "top_options.hpp"
 
 namespace supervise::top {
 
@@ -37,5 +41,16 @@ private:
   std::vector<int> outcome_; // 0 undecided, 1 connected, 2 failed
   std::vector<std::string> why_;
 };
+
+/// Spawns the follower of every endpoint of `opts` (`fo` for the rest of
+/// their options) reporting to `gate`, and waits until each connected or
+/// failed. On a failure prints each reason on stderr, stops the followers
+/// and returns none.
+std::vector<caf::actor> connect_followers(caf::actor_system& sys, const top_options& opts,
+                                          follower_options fo,
+                                          const std::shared_ptr<connection_gate>& gate);
+
+/// Asks every follower to end.
+void stop_followers(const std::vector<caf::actor>& followers);
 
 } // namespace supervise::top

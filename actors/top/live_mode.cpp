@@ -17,30 +17,15 @@ int run_live(caf::actor_system& sys, const top_options& opts) {
   auto addresses = addresses_of(opts);
   auto model = std::make_shared<live_model>(addresses);
   auto gate = std::make_shared<connection_gate>(addresses.size(), model);
-  std::vector<caf::actor> followers;
   follower_options fo;
   fo.interval = opts.interval;
   fo.reconnect = true; // an endpoint that restarts is shown again
-  for (size_t i = 0; i < opts.endpoints.size(); ++i) {
-    fo.address = opts.endpoints[i];
-    fo.tls = opts.tls();
-    fo.index = i;
-    followers.push_back(spawn_endpoint_follower(sys, fo, gate));
-  }
-  auto stop = [&] {
-    for (auto& f : followers)
-      caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
-  };
-  auto failed = gate->wait(2 * fo.request_timeout + std::chrono::seconds(1), addresses);
-  if (!failed.empty()) {
-    for (auto& why : failed)
-      std::fprintf(stderr, "supervise-top: %s\n", why.c_str());
-    stop();
+  auto followers = connect_followers(sys, opts, fo, gate);
+  if (followers.empty())
     return 1;
-  }
   live_screen screen{*model, dn_filter{opts.filter}, short_duration(opts.interval)};
   auto why = screen.run();
-  stop();
+  stop_followers(followers);
   if (!why.empty()) {
     std::fprintf(stderr, "supervise-top: %s\n", why.c_str());
     return 1;

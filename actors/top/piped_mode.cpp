@@ -86,30 +86,15 @@ int run_piped(caf::actor_system& sys, const top_options& opts) {
   auto addresses = addresses_of(opts);
   auto printer = std::make_shared<event_printer>(addresses, dn_filter{opts.filter});
   auto gate = std::make_shared<connection_gate>(addresses.size(), printer);
-  std::vector<caf::actor> followers;
   follower_options fo;
   fo.backlog = false;
   fo.refresh = false; // the tree is printed once
-  for (size_t i = 0; i < opts.endpoints.size(); ++i) {
-    fo.address = opts.endpoints[i];
-    fo.tls = opts.tls();
-    fo.index = i;
-    followers.push_back(spawn_endpoint_follower(sys, fo, gate));
-  }
-  auto stop = [&] {
-    for (auto& f : followers)
-      caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
-  };
-  auto failed = gate->wait(2 * fo.request_timeout + std::chrono::seconds(1), addresses);
-  if (!failed.empty()) {
-    for (auto& why : failed)
-      std::fprintf(stderr, "supervise-top: %s\n", why.c_str());
-    stop();
+  auto followers = connect_followers(sys, opts, fo, gate);
+  if (followers.empty())
     return 1;
-  }
   auto why = printer->wait_lost();
   std::fprintf(stderr, "supervise-top: %s\n", why.c_str());
-  stop();
+  stop_followers(followers);
   return 1;
 }
 
