@@ -63,8 +63,11 @@ namespace supervise::actors {
 /// The protocol version hello reports.
 constexpr int inspection_protocol_version = 1;
 
+/// (inspect_hello_atom) -> the endpoint's hello JSON (see above).
 using inspect_hello_atom = caf::atom_constant<caf::atom("sv_ihello")>;
+/// (inspect_snapshot_atom) -> a snapshot JSON of the served subtree.
 using inspect_snapshot_atom = caf::atom_constant<caf::atom("sv_isnap")>;
+/// (inspect_follow_atom, uint64_t after, uint32_t wait_ms) -> an event batch JSON.
 using inspect_follow_atom = caf::atom_constant<caf::atom("sv_ifollow")>;
 
 /// The longest a follow request waits for its first event.
