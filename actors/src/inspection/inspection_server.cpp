@@ -112,7 +112,7 @@ void drop(server_state& st, const caf::actor_addr& who) {
   }
 }
 
-int64_t unix_ms_now() {
+int64_t taken_unix_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
@@ -146,7 +146,7 @@ caf::behavior inspection_server(caf::event_based_actor* self,
       st->snapshot_waiting.push_back(rp);
       if (!std::exchange(st->snapshot_running, true))
         supervise::snapshot(self, st->root, [self, st](std::vector<node_info> nodes) {
-          st->snapshot = snapshot_json(st->root, unix_ms_now(), nodes);
+          st->snapshot = snapshot_json(st->root, taken_unix_ms(), nodes);
           st->snapshot_at = self->clock().now();
           st->snapshot_taken = true;
           st->snapshot_running = false;
