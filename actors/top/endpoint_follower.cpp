@@ -253,9 +253,13 @@ private:
 caf::actor spawn_endpoint_follower(caf::actor_system& sys, follower_options opts,
                                    std::shared_ptr<endpoint_listener> listener) {
   actors::name_category();
-  return sys.spawn([opts, listener](caf::event_based_actor* self) {
-    return follower_run{self, opts, listener}.start();
-  });
+  // The listener is a spawn argument: CAF 0.17 dereferences a null argument
+  // tuple when a function is spawned without arguments (UBSan).
+  return sys.spawn(
+    [opts](caf::event_based_actor* self, std::shared_ptr<endpoint_listener> listener) {
+      return follower_run{self, opts, listener}.start();
+    },
+    std::move(listener));
 }
 
 } // namespace supervise::top
